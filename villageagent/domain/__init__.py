@@ -1,0 +1,1 @@
+"""Pure rules of the village errand book: no I/O, no Qt."""

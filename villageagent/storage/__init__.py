@@ -1,0 +1,1 @@
+"""The only place with SQL and table names (sqlite-utils, one Migrations set)."""

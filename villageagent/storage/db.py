@@ -1,0 +1,151 @@
+"""Opening the village database: pragmas, migrations, backups.
+
+- WAL with ``synchronous=FULL``: once a save returns, a power cut does not lose it.
+- Foreign keys on. Each thread opens its own connection (``open_db``); writes go through one
+  writer at a time (the UI's task runner) and each service runs in one transaction.
+- Before any migration and once a day, an online backup (SQLite backup API); the last 7 kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from villageagent.domain.errors import VillageError
+from villageagent.storage.schema import MIGRATIONS, known_migration_names
+
+KEEP_BACKUPS = 7
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _configure(db: sqlite_utils.Database) -> None:
+    conn = db.conn
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def check_file(path: Path) -> None:
+    """Refuse a file that is not an SQLite database, or one from a newer schema."""
+    if not path.exists():
+        raise VillageError("file_missing", path=str(path))
+    with open(path, "rb") as fh:
+        if fh.read(16) != _SQLITE_MAGIC:
+            raise VillageError("not_a_database", path=str(path))
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+            if "_sqlite_migrations" not in tables or "events" not in tables:
+                raise VillageError("not_a_database", path=str(path))
+            names = [r[0] for r in conn.execute(
+                "select name from _sqlite_migrations where migration_set = ?", [MIGRATIONS.name])]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        raise VillageError("not_a_database", path=str(path)) from None
+    unknown = [n for n in names if n not in known_migration_names()]
+    if unknown:
+        raise VillageError("newer_schema", found=len(names), known=len(known_migration_names()))
+
+
+def _check_newer(db: sqlite_utils.Database) -> None:
+    if not db["_sqlite_migrations"].exists():
+        return
+    names = [r["name"] for r in db["_sqlite_migrations"].rows_where("migration_set = ?", [MIGRATIONS.name])]
+    if any(n not in known_migration_names() for n in names):
+        raise VillageError("newer_schema", found=len(names), known=len(known_migration_names()))
+
+
+def open_db(path: Path | str, *, migrate: bool = True, backups: Path | None = None) -> sqlite_utils.Database:
+    """Open (and by default migrate) the database at ``path``; ``":memory:"`` for tests."""
+    memory = str(path) == ":memory:"
+    if not memory:
+        p = Path(path)
+        if p.exists() and p.stat().st_size > 0:
+            with open(p, "rb") as fh:
+                if fh.read(16) != _SQLITE_MAGIC:
+                    raise VillageError("database_corrupt")
+    db = sqlite_utils.Database(memory=True) if memory else sqlite_utils.Database(str(path))
+    try:
+        _configure(db)
+        if not memory:
+            quick = db.execute("PRAGMA quick_check").fetchone()[0]
+            if quick != "ok":
+                raise VillageError("database_corrupt")
+        _check_newer(db)
+        if migrate:
+            pending = MIGRATIONS.pending(db)
+            has_data = db["events"].exists()
+            if pending and has_data and backups is not None:
+                backup_now(db, backups, reason="pre-migration")
+            MIGRATIONS.apply(db)
+            if backups is not None and not memory:
+                daily_backup(db, backups)
+    except sqlite3.DatabaseError:
+        db.close()
+        raise VillageError("database_corrupt") from None
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def backup_now(db: sqlite_utils.Database, folder: Path, reason: str = "manual") -> Path:
+    """An online, consistent copy of the live database; keeps the newest KEEP_BACKUPS."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"village-{stamp}-{reason}.db"
+    dest = sqlite3.connect(str(target))
+    try:
+        db.conn.backup(dest)
+    finally:
+        dest.close()
+    prune_backups(folder)
+    return target
+
+
+def list_backups(folder: Path) -> list[Path]:
+    if not folder.exists():
+        return []
+    return sorted(folder.glob("village-*.db"), key=lambda p: p.name)
+
+
+def prune_backups(folder: Path) -> None:
+    for old in list_backups(folder)[:-KEEP_BACKUPS]:
+        old.unlink(missing_ok=True)
+
+
+def daily_backup(db: sqlite_utils.Database, folder: Path) -> Path | None:
+    today = dt.date.today().strftime("%Y%m%d")
+    if any(p.name.startswith(f"village-{today}") for p in list_backups(folder)):
+        return None
+    return backup_now(db, folder, reason="daily")
+
+
+def restore(db_path: Path, source: Path, folder: Path) -> Path:
+    """Put ``source`` back as the live database, after backing up the current state.
+
+    - Refuses (changing nothing) a file that is not a VillageAgent database or is newer.
+    - Returns the path of the safety backup of the state that was replaced.
+    """
+    check_file(source)
+    safety: Path | None = None
+    if db_path.exists():
+        current = sqlite_utils.Database(str(db_path))
+        try:
+            safety = backup_now(current, folder, reason="pre-restore")
+        finally:
+            current.close()
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dest = sqlite3.connect(str(db_path))
+    try:
+        src.backup(dest)
+    finally:
+        src.close()
+        dest.close()
+    return safety or db_path
