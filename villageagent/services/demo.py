@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from sync.events import Event
 from sync.hlc import Timestamp
+from sync.workflow import WORKFLOWS
 from villageagent.domain.catalog import CatalogItem
 from villageagent.domain.errand import errand_number, promised_date
 from villageagent.domain.identity import make_id_number
@@ -93,12 +94,18 @@ def build_demo(db: Database, *, errands: int = 300, seed: int = 1, today: dt.dat
         w.add(rng, _at(first_day, rng), "village", "resident", rid, "create", data, "李春燕")
         residents.append(rid)
     rosters: dict[tuple[str, str], str] = {}
+    # The first errands walk through every state of every kind, so the demo shows them all.
+    showcase = [(kind, state) for kind, wf in WORKFLOWS.items() for state in wf.states]
     seq = 0
-    for _ in range(errands):
+    for n in range(errands):
         seq += 1
-        kind = rng.choices(("certificate", "subsidy", "farm_supply"), (0.4, 0.3, 0.3))[0]
+        force = showcase[n][1] if n < len(showcase) else None
+        kind = showcase[n][0] if force else rng.choices(("certificate", "subsidy", "farm_supply"), (0.4, 0.3, 0.3))[0]
         item = rng.choice(by_kind[kind])
-        day = first_day + dt.timedelta(days=int(180 * rng.random() ** 0.7))
+        if force:
+            day = today - dt.timedelta(days=40 + rng.randrange(30))
+        else:
+            day = first_day + dt.timedelta(days=int(180 * rng.random() ** 0.7))
         eid = w.uuid(rng)
         rid = rng.choice(residents)
         qty = float(rng.choice((1, 2, 3, 4, 5, 6, 8, 10, 20))) if kind == "farm_supply" else None
@@ -123,7 +130,7 @@ def build_demo(db: Database, *, errands: int = 300, seed: int = 1, today: dt.dat
         else:
             w.add(rng, t, "village", "errand", eid, "create", data, "李春燕")
         age = (today - day).days
-        for when_days, origin, step in _path(kind, rng, age, item):
+        for when_days, origin, step in _path(kind, rng, age, item, force):
             if when_days > age:
                 break
             step_time = _at(day + dt.timedelta(days=when_days), rng)
@@ -154,29 +161,43 @@ def build_demo(db: Database, *, errands: int = 300, seed: int = 1, today: dt.dat
     return {"residents": n_res, "errands": errands, "events": len(events), "rosters": len(rosters)}
 
 
-def _path(kind: str, rng: random.Random, age: int, item: CatalogItem) -> list[tuple[int, str, dict[str, Any]]]:
-    """Steps (days after logging, origin, status data) for one errand's life so far."""
+def _path(kind: str, rng: random.Random, age: int, item: CatalogItem,
+          force: str | None = None) -> list[tuple[int, str, dict[str, Any]]]:
+    """Steps (days after logging, origin, status data) for one errand's life so far.
+
+    - ``force`` names a state the errand must end in (used so the demo shows every state).
+    - Otherwise most errands run their whole course and some stop partway, as in real life.
+    """
     V, T = "village", TOWNSHIP
     late = rng.random() < 0.15
     span = item.promised_days + (rng.randrange(3, 10) if late else -rng.randrange(0, max(1, item.promised_days // 2)))
+    span = max(span, 4)
+    r = rng.random()
     if kind == "certificate":
-        r = rng.random()
-        if r < 0.05:
+        if force == "cancelled" or (force is None and r < 0.05):
             return [(0, V, {"to": "cancelled", "reason": "群众不再办理"})]
         steps = [(0, V, {"to": "submitted"})]
-        if r < 0.2:
+        if force == "returned" or (force is None and r < 0.2):
             steps += [(1, T, {"to": "returned", "reason": rng.choice(RETURN_REASONS)}), (3, V, {"to": "submitted"})]
         steps += [(max(1, span // 4), T, {"to": "accepted"})]
-        if item.tier == "county":
+        if force == "forwarded" or (force is None and item.tier == "county"):
             steps += [(max(2, span // 3), T, {"to": "forwarded"})]
         else:
             steps += [(max(2, span // 3), T, {"to": "in_progress"})]
-        steps += [(max(3, span), T, {"to": "ready"}), (max(4, span + rng.randrange(1, 5)), V, {"to": "delivered", "signed_by": "本人"})]
-        return steps
-    if kind == "subsidy":
-        if rng.random() < 0.05:
+        steps += [(span, T, {"to": "ready"}), (span + rng.randrange(1, 5), V, {"to": "delivered", "signed_by": "本人"})]
+    elif kind == "subsidy":
+        if force == "problem" or (force is None and r < 0.05):
             return [(1, V, {"to": "problem", "reason": "银行卡号与名册不符"})]
-        return [(1, V, {"to": "notified"}), (max(2, span), V, {"to": "paid", "paid_fen": None}), (span + 2, V, {"to": "confirmed"})]
-    if rng.random() < 0.05:
-        return [(1, V, {"to": "cancelled", "reason": "农户取消订购"})]
-    return [(2, V, {"to": "purchased"}), (max(3, span), V, {"to": "delivered"}), (span + 3, V, {"to": "settled"})]
+        steps = [(1, V, {"to": "notified"}), (span, V, {"to": "paid", "paid_fen": None}), (span + 2, V, {"to": "confirmed"})]
+    else:
+        if force == "cancelled" or (force is None and r < 0.05):
+            return [(1, V, {"to": "cancelled", "reason": "农户取消订购"})]
+        steps = [(2, V, {"to": "purchased"}), (span, V, {"to": "delivered"}), (span + 3, V, {"to": "settled"})]
+    if force is not None:
+        for i, (_, _, data) in enumerate(steps):
+            if data["to"] == force:
+                return steps[: i + 1]
+        return [] if force == WORKFLOWS[kind].initial else steps
+    if rng.random() < 0.1:
+        return steps[: rng.randrange(len(steps) + 1)]
+    return steps
