@@ -1,0 +1,2 @@
+"""The sync API (filled in below)."""
+urlpatterns: list = []

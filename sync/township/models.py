@@ -1,0 +1,251 @@
+"""The township center's tables.
+
+- ``Event``: the same immutable events the villages keep, by UUID (storing one twice is a no-op);
+  ``seq`` is the server's monotonic sequence, the pull cursor.
+- ``Errand``/``Resident``/``Roster``/``LogEntry``: projections per village, re-derived with
+  ``sync.workflow.fold`` from an entity's events in the same transaction that stores them.
+- ``Device`` (token stored hashed, revocable, one village), ``EnrollmentCode`` (one-time, hashed),
+  ``Batch`` (by batch id, with the acknowledgement sent, for exactly-once acknowledgement),
+  ``SyncIncident`` (consistency mismatches and repairs, never silent).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Village(models.Model):
+    """A village the township serves; ``event_count``/``digest`` are the consistency check."""
+
+    code = models.CharField("村代码", max_length=12, unique=True)
+    name = models.CharField("村名", max_length=30, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # HLC high-water mark of this village's events (the server clock per village, see operations).
+    hlc_last = models.CharField(max_length=64, blank=True, default="")
+    event_count = models.BigIntegerField(default=0)
+    # XOR of the 128-bit event ids, as 32 hex digits: order-independent, updated per insert.
+    digest = models.CharField(max_length=32, default="0" * 32)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = verbose_name_plural = "村"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}".strip()
+
+
+class Device(models.Model):
+    """A village laptop enrolled with a one-time code; every request carries its token."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="devices")
+    node = models.CharField("设备编号", max_length=64, help_text="the device id its events carry as origin")
+    name = models.CharField("设备名称", max_length=60, blank=True, default="")
+    token_hash = models.CharField(max_length=64, unique=True)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_cursor = models.BigIntegerField(default=0)
+    pending_reported = models.IntegerField("待上传事件数", default=0)
+
+    class Meta:
+        ordering = ["village__code", "id"]
+        verbose_name = verbose_name_plural = "设备"
+        indexes = [models.Index(fields=["node"])]
+
+    def __str__(self) -> str:
+        return f"{self.village.code}/{self.node}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class EnrollmentCode(models.Model):
+    """A one-time code for enrolling one device of one village; only its hash is kept."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="enrollment_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "设备登记码"
+
+
+class Batch(models.Model):
+    """A pushed batch, remembered so that a batch sent again gets the same answer."""
+
+    batch_id = models.CharField(max_length=64)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="batches")
+    received_at = models.DateTimeField(auto_now_add=True)
+    via = models.CharField(max_length=8, default="http")  # http | file
+    accepted = models.IntegerField(default=0)
+    duplicates = models.IntegerField(default=0)
+    refused = models.IntegerField(default=0)
+    ack = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "batch_id"], name="batch_once_per_device")]
+        verbose_name = verbose_name_plural = "上传批次"
+
+
+class Event(models.Model):
+    """One immutable event (see ``sync.events``)."""
+
+    seq = models.BigAutoField(primary_key=True)
+    event_id = models.UUIDField(unique=True)
+    hlc = models.CharField(max_length=64)
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="events")
+    origin = models.CharField(max_length=64)
+    entity = models.CharField(max_length=16)
+    entity_id = models.CharField(max_length=64)
+    op = models.CharField(max_length=16)
+    data = models.JSONField(default=dict)
+    actor = models.CharField(max_length=64, blank=True, default="")
+    applied = models.BooleanField(default=True)
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["village", "seq"]),
+            models.Index(fields=["entity_id", "hlc"]),
+        ]
+        verbose_name = verbose_name_plural = "事件"
+
+    def as_wire(self, village_code: str) -> dict:
+        """The event as the protocol carries it (the caller knows the village's code)."""
+        return {"id": str(self.event_id), "hlc": self.hlc, "village": village_code, "origin": self.origin,
+                "entity": self.entity, "entity_id": self.entity_id, "op": self.op, "data": self.data,
+                "actor": self.actor}
+
+
+class Resident(models.Model):
+    """A village's resident as derived from its events."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="residents")
+    entity_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=40, default="")
+    id_number = models.CharField(max_length=18, default="")
+    phone = models.CharField(max_length=20, blank=True, default="")
+    group = models.CharField(max_length=40, blank=True, default="")
+    address = models.CharField(max_length=200, blank=True, default="")
+    created_hlc = models.CharField(max_length=64, default="")
+    updated_hlc = models.CharField(max_length=64, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["village", "id_number"]), models.Index(fields=["village", "name"])]
+        verbose_name = verbose_name_plural = "村民"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Errand(models.Model):
+    """An errand as derived from its events (both sides'); ``state`` keeps the whole fold."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="errands")
+    entity_id = models.CharField(max_length=64, unique=True)
+    number = models.CharField("编号", max_length=40, default="")
+    kind = models.CharField(max_length=16)
+    item_code = models.CharField(max_length=16, blank=True, default="")
+    item_name = models.CharField(max_length=60, blank=True, default="")
+    resident_id = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=16)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    tier = models.CharField(max_length=16, blank=True, default="township")
+    quantity = models.FloatField(null=True, blank=True)
+    unit = models.CharField(max_length=16, blank=True, default="")
+    amount_fen = models.BigIntegerField(default=0)
+    paid_fen = models.BigIntegerField(default=0)
+    note = models.CharField(max_length=500, blank=True, default="")
+    promised_date = models.CharField(max_length=10, blank=True, default="")
+    created_date = models.CharField(max_length=10, blank=True, default="")
+    done_date = models.CharField(max_length=10, null=True, blank=True)
+    closed = models.BooleanField(default=False)
+    roster_id = models.CharField(max_length=64, null=True, blank=True)
+    round = models.CharField(max_length=40, blank=True, default="")
+    origin = models.CharField(max_length=64, blank=True, default="")
+    created_hlc = models.CharField(max_length=64, default="")
+    updated_hlc = models.CharField(max_length=64, default="")
+    status_hlc = models.CharField(max_length=64, default="")
+    state = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["village", "status"]),
+            models.Index(fields=["status", "created_date"]),
+            models.Index(fields=["kind", "status"]),
+            models.Index(fields=["closed", "promised_date"]),
+            models.Index(fields=["created_date"]),
+            models.Index(fields=["number"]),
+            models.Index(fields=["resident_id"]),
+            models.Index(fields=["roster_id"]),
+        ]
+        verbose_name = verbose_name_plural = "代办事项"
+
+    def __str__(self) -> str:
+        return self.number or self.entity_id
+
+
+class Roster(models.Model):
+    """A subsidy roster (补贴名册) published to a village."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="rosters")
+    entity_id = models.CharField(max_length=64, unique=True)
+    item_code = models.CharField(max_length=16)
+    title = models.CharField(max_length=60, default="")
+    month = models.CharField(max_length=7, blank=True, default="")
+    note = models.CharField(max_length=200, blank=True, default="")
+    created_hlc = models.CharField(max_length=64, default="")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "补贴名册"
+
+
+class LogEntry(models.Model):
+    """A village's consultation/dispute/concern log line (for the monthly circular)."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="logs")
+    entity_id = models.CharField(max_length=64, unique=True)
+    type = models.CharField(max_length=16)
+    resident_id = models.CharField(max_length=64, null=True, blank=True)
+    summary = models.CharField(max_length=500, default="")
+    outcome = models.CharField(max_length=200, blank=True, default="")
+    date = models.CharField(max_length=10, blank=True, default="")
+    created_hlc = models.CharField(max_length=64, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["village", "date"])]
+        verbose_name = verbose_name_plural = "村务记录"
+
+
+class CatalogVersion(models.Model):
+    """A published version of the service catalog (事项目录)."""
+
+    version = models.CharField(max_length=32, unique=True)
+    items = models.JSONField(default=list)
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["-published_at"]
+        verbose_name = verbose_name_plural = "事项目录版本"
+
+
+class SyncIncident(models.Model):
+    """Something about a sync that staff should be able to see: mismatches, repairs, refusals."""
+
+    at = models.DateTimeField(auto_now_add=True)
+    village = models.ForeignKey(Village, null=True, blank=True, on_delete=models.CASCADE)
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(max_length=32)
+    detail = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = verbose_name_plural = "同步记录"

@@ -1,0 +1,565 @@
+"""What the township center does with events: plain functions shared by the API, the CLI and
+the staff console.
+
+- ``receive_batch``: a village device's pushed batch, applied atomically and acknowledged once;
+  a bad event is refused individually (with a code and a reason) and does not block the others.
+- ``take_step``: a township-side status step on an errand (受理/退回补正/办理中/办结/转县).
+- ``publish_roster`` / ``publish_catalog``: events that flow down to the villages.
+- ``events_since``: the pull (events of a village after a cursor, the device's own left out).
+- Every township event is stamped by the village's server clock: a hybrid logical clock that
+  has observed every event received from that village, so a township step always sorts after
+  what it answers, even when the village laptop's clock is a year ahead. One clock per village
+  keeps one wrong laptop from dragging the other villages' dates along.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from sync.events import Event as WireEvent
+from sync.events import EventError, validate_event
+from sync.hlc import HybridClock, Timestamp
+from sync.township import models as m
+from sync.workflow import STATUS_ZH, TOWNSHIP, WORKFLOWS, fold
+
+log = logging.getLogger("sync.township")
+
+TOWNSHIP_ORIGIN = "township"
+CLOCK_NODE = "township"
+_CHUNK = 500
+
+
+class TownshipError(Exception):
+    """A refusal with a machine-readable ``code`` and a plain Chinese ``message``."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+# --- villages and the per-village clock -------------------------------------------------------
+
+def village_for(code: str, name: str = "") -> m.Village:
+    """The village with this code, created on first use."""
+    village, created = m.Village.objects.get_or_create(code=code, defaults={"name": name})
+    if not created and name and not village.name:
+        village.name = name
+        village.save(update_fields=["name"])
+    return village
+
+
+def _locked(village: m.Village) -> m.Village:
+    # Writers of one village go one at a time, so its events commit in ``seq`` order and a pull
+    # cursor never skips an event that commits late (PostgreSQL hands out sequences early).
+    return m.Village.objects.select_for_update().get(pk=village.pk)
+
+
+def _stamp(village: m.Village, floor: str | None = None) -> str:
+    clock = HybridClock(CLOCK_NODE, last=village.hlc_last or None)
+    if floor:
+        clock.observe(floor)
+    return clock.now()
+
+
+def _xor_ids(ids: Iterable[str]) -> int:
+    acc = 0
+    for i in ids:
+        acc ^= uuid.UUID(str(i)).int
+    return acc
+
+
+def village_check(village: m.Village) -> dict[str, Any]:
+    """Count and digest of everything the township holds for the village (the consistency check)."""
+    return {"count": village.event_count, "digest": village.digest}
+
+
+# --- storing events and re-deriving projections ------------------------------------------------
+
+@dataclass
+class Stored:
+    stored: int = 0
+    duplicates: int = 0
+    touched: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def _local_date(hlc: str) -> str:
+    wall = Timestamp.decode(hlc).wall_ms
+    when = dt.datetime.fromtimestamp(wall / 1000, tz=dt.timezone.utc)
+    return timezone.localtime(when).date().isoformat()
+
+
+def store_events(village: m.Village, events: Sequence[WireEvent], *, batch: m.Batch | None = None) -> Stored:
+    """Insert the events not yet known (by id) and re-derive what they touch.
+
+    - The caller holds the village lock inside a transaction and has checked the events belong
+      to this village.
+    """
+    result = Stored()
+    unique = {e.id: e for e in events}
+    known: set[str] = set()
+    ids = list(unique)
+    for i in range(0, len(ids), _CHUNK):
+        known.update(str(x) for x in m.Event.objects.filter(event_id__in=ids[i:i + _CHUNK])
+                     .values_list("event_id", flat=True))
+    fresh = [e for i, e in unique.items() if i not in known]
+    result.duplicates = len(unique) - len(fresh)
+    if not fresh:
+        return result
+    entity_ids = sorted({e.entity_id for e in fresh})
+    existing: set[str] = set()
+    for i in range(0, len(entity_ids), _CHUNK):
+        existing.update(m.Event.objects.filter(entity_id__in=entity_ids[i:i + _CHUNK], village=village)
+                        .values_list("entity_id", flat=True).distinct())
+    m.Event.objects.bulk_create([
+        m.Event(event_id=e.id, hlc=e.hlc, village=village, origin=e.origin, entity=e.entity,
+                entity_id=e.entity_id, op=e.op, data=e.data, actor=e.actor, batch=batch)
+        for e in fresh
+    ], batch_size=_CHUNK)
+    result.stored = len(fresh)
+    digest = int(village.digest, 16) ^ _xor_ids(e.id for e in fresh)
+    top = max(e.hlc for e in fresh)
+    village.event_count += len(fresh)
+    village.digest = f"{digest:032x}"
+    if top > (village.hlc_last or ""):
+        village.hlc_last = top
+    village.save(update_fields=["event_count", "digest", "hlc_last"])
+
+    by_entity: dict[tuple[str, str], list[WireEvent]] = defaultdict(list)
+    for e in fresh:
+        by_entity[(e.entity, e.entity_id)].append(e)
+    old = [key for key in by_entity if key[1] in existing]
+    for key in old:
+        by_entity[key] = _entity_events(village, key[1])
+    _project(village, by_entity)
+    for entity, entity_id in by_entity:
+        result.touched[entity].add(entity_id)
+    return result
+
+
+def _entity_events(village: m.Village, entity_id: str) -> list[WireEvent]:
+    rows = m.Event.objects.filter(village=village, entity_id=entity_id).order_by("hlc", "event_id")
+    return [WireEvent(id=str(r.event_id), hlc=r.hlc, village=village.code, origin=r.origin, entity=r.entity,
+                      entity_id=r.entity_id, op=r.op, data=r.data, actor=r.actor) for r in rows]
+
+
+_ERRAND_FIELDS = [
+    "number", "kind", "item_code", "item_name", "resident_id", "status", "reason", "tier", "quantity", "unit",
+    "amount_fen", "paid_fen", "note", "promised_date", "created_date", "done_date", "closed", "roster_id",
+    "round", "origin", "created_hlc", "updated_hlc", "status_hlc", "state", "village",
+]
+_RESIDENT_FIELDS = ["name", "id_number", "phone", "group", "address", "created_hlc", "updated_hlc", "village"]
+_LOG_FIELDS = ["type", "resident_id", "summary", "outcome", "date", "created_hlc", "village"]
+_ROSTER_FIELDS = ["item_code", "title", "month", "note", "created_hlc", "village"]
+
+
+def _text(value: Any, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ("" if value is None else str(value)[:limit])
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _project(village: m.Village, by_entity: dict[tuple[str, str], list[WireEvent]]) -> None:
+    errands: list[m.Errand] = []
+    residents: list[m.Resident] = []
+    logs: list[m.LogEntry] = []
+    rosters: list[m.Roster] = []
+    applied_off: list[str] = []
+    for (entity, entity_id), events in by_entity.items():
+        folded = fold(events)
+        applied_off.extend(i for i, ok in folded.applied.items() if not ok)
+        s = folded.state
+        if "created_hlc" not in s:
+            continue  # updates whose create has not arrived yet: kept, projected once it does
+        if entity == "errand":
+            kind = s.get("kind")
+            if kind not in WORKFLOWS or "status" not in s:
+                continue
+            wf = WORKFLOWS[kind]
+            quantity = s.get("quantity")
+            errands.append(m.Errand(
+                village=village, entity_id=entity_id, number=_text(s.get("number"), 40), kind=kind,
+                item_code=_text(s.get("item_code"), 16), item_name=_text(s.get("item_name"), 60),
+                resident_id=_text(s.get("resident_id"), 64), status=s["status"], reason=_text(s.get("reason"), 500),
+                tier=_text(s.get("tier") or "township", 16),
+                quantity=float(quantity) if isinstance(quantity, (int, float)) else None,
+                unit=_text(s.get("unit"), 16), amount_fen=_int(s.get("amount_fen")), paid_fen=_int(s.get("paid_fen")),
+                note=_text(s.get("note"), 500), promised_date=_text(s.get("promised_date"), 10),
+                created_date=_text(s.get("created_date"), 10) or _local_date(s["created_hlc"]),
+                done_date=_local_date(s["done_hlc"]) if "done_hlc" in s else None,
+                closed=s["status"] in wf.closed, roster_id=s.get("roster_id") or None, round=_text(s.get("round"), 40),
+                origin=_text(s.get("origin") or events[0].origin, 64), created_hlc=s["created_hlc"],
+                updated_hlc=s.get("updated_hlc", s["created_hlc"]), status_hlc=s.get("status_hlc", s["created_hlc"]),
+                state=s,
+            ))
+        elif entity == "resident":
+            residents.append(m.Resident(
+                village=village, entity_id=entity_id, name=_text(s.get("name"), 40),
+                id_number=_text(s.get("id_number"), 18), phone=_text(s.get("phone"), 20),
+                group=_text(s.get("group"), 40), address=_text(s.get("address"), 200),
+                created_hlc=s["created_hlc"], updated_hlc=s.get("updated_hlc", s["created_hlc"]),
+            ))
+        elif entity == "log":
+            logs.append(m.LogEntry(
+                village=village, entity_id=entity_id, type=_text(s.get("type"), 16),
+                resident_id=s.get("resident_id") if isinstance(s.get("resident_id"), str) else None,
+                summary=_text(s.get("summary"), 500), outcome=_text(s.get("outcome"), 200),
+                date=_text(s.get("date"), 10), created_hlc=s["created_hlc"],
+            ))
+        elif entity == "roster":
+            rosters.append(m.Roster(
+                village=village, entity_id=entity_id, item_code=_text(s.get("item_code"), 16),
+                title=_text(s.get("title"), 60), month=_text(s.get("month"), 7), note=_text(s.get("note"), 200),
+                created_hlc=s["created_hlc"],
+            ))
+    for model, rows, fields in ((m.Errand, errands, _ERRAND_FIELDS), (m.Resident, residents, _RESIDENT_FIELDS),
+                                (m.LogEntry, logs, _LOG_FIELDS), (m.Roster, rosters, _ROSTER_FIELDS)):
+        if rows:
+            model.objects.bulk_create(rows, batch_size=_CHUNK, update_conflicts=True,
+                                      unique_fields=["entity_id"], update_fields=fields)
+    if applied_off:
+        # The fold keeps an illegal step in the timeline without applying it; mark it so.
+        for i in range(0, len(applied_off), _CHUNK):
+            m.Event.objects.filter(event_id__in=applied_off[i:i + _CHUNK]).update(applied=False)
+
+
+# --- receiving a village's batch ----------------------------------------------------------------
+
+REFUSALS = {
+    "wrong_village": "这条记录属于别的村，本设备只能上传本村的记录。",
+    "wrong_origin": "这条记录不是本设备产生的，不能由本设备上传。",
+    "origin_forbidden": "村里的设备不能上传乡镇一方的记录。",
+    "op_forbidden": "事项目录只能由乡镇发布。",
+    "entity_other_village": "这条记录修改的是别的村的数据，已拒收。",
+    "id_conflict": "这条记录的编号和别的村的记录重复，已拒收。",
+}
+
+
+def _refuse(raw: Any, code: str, message: str) -> dict[str, str]:
+    rid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else ""
+    return {"id": rid[:64], "code": code, "message": message}
+
+
+def receive_batch(device: m.Device, batch_id: str, raw_events: list[Any], *, via: str = "http") -> dict[str, Any]:
+    """Apply one batch atomically and return its acknowledgement; a batch seen before gets the
+    acknowledgement it got the first time and changes nothing."""
+    with transaction.atomic():
+        village = _locked(device.village)
+        seen = m.Batch.objects.filter(device=device, batch_id=batch_id).first()
+        if seen is not None:
+            return {**seen.ack, "again": True}
+        good: list[WireEvent] = []
+        refused: list[dict[str, str]] = []
+        for raw in raw_events:
+            try:
+                event = validate_event(raw)
+            except EventError as exc:
+                refused.append(_refuse(raw, exc.code, str(exc)))
+                continue
+            code = _event_refusal(device, village, event)
+            if code:
+                refused.append(_refuse(raw, code, REFUSALS[code]))
+                continue
+            good.append(event)
+        good, more_refused = _check_ownership(village, good)
+        refused.extend(more_refused)
+        batch = m.Batch.objects.create(batch_id=batch_id, device=device, via=via)
+        result = store_events(village, good, batch=batch)
+        ack = {"batch": batch_id, "stored": result.stored, "duplicates": result.duplicates, "refused": refused}
+        batch.accepted, batch.duplicates, batch.refused, batch.ack = (
+            result.stored, result.duplicates, len(refused), ack)
+        batch.save(update_fields=["accepted", "duplicates", "refused", "ack"])
+        if refused:
+            m.SyncIncident.objects.create(village=village, device=device, kind="refused",
+                                          detail={"batch": batch_id, "refused": refused[:50]})
+            log.info("batch %s of %s: %d refused", batch_id, device, len(refused))
+    return ack
+
+
+def _event_refusal(device: m.Device, village: m.Village, event: WireEvent) -> str | None:
+    if event.village != village.code:
+        return "wrong_village"
+    if event.origin.startswith(TOWNSHIP):
+        return "origin_forbidden"
+    if event.origin != device.node:
+        return "wrong_origin"
+    if event.entity == "catalog":
+        return "op_forbidden"
+    return None
+
+
+def _check_ownership(village: m.Village, events: list[WireEvent]) -> tuple[list[WireEvent], list[dict[str, str]]]:
+    """Refuse events that touch another village's entity or reuse another village's event id."""
+    entity_ids = sorted({e.entity_id for e in events})
+    foreign: set[str] = set()
+    for i in range(0, len(entity_ids), _CHUNK):
+        foreign.update(m.Event.objects.filter(entity_id__in=entity_ids[i:i + _CHUNK])
+                       .exclude(village=village).values_list("entity_id", flat=True).distinct())
+    ids = [e.id for e in events]
+    clash: set[str] = set()
+    for i in range(0, len(ids), _CHUNK):
+        clash.update(str(x) for x in m.Event.objects.filter(event_id__in=ids[i:i + _CHUNK])
+                     .exclude(village=village).values_list("event_id", flat=True))
+    if not foreign and not clash:
+        return events, []
+    keep, refused = [], []
+    for e in events:
+        if e.entity_id in foreign:
+            refused.append({"id": e.id, "code": "entity_other_village", "message": REFUSALS["entity_other_village"]})
+        elif e.id in clash:
+            refused.append({"id": e.id, "code": "id_conflict", "message": REFUSALS["id_conflict"]})
+        else:
+            keep.append(e)
+    return keep, refused
+
+
+# --- the pull -------------------------------------------------------------------------------------
+
+def events_since(village: m.Village, cursor: int, *, exclude_origin: str = "", limit: int = 2000
+                 ) -> tuple[list[dict[str, Any]], int, bool]:
+    """(events after ``cursor`` for the village, the new cursor, whether more remain)."""
+    qs = m.Event.objects.filter(village=village, seq__gt=cursor)
+    if exclude_origin:
+        qs = qs.exclude(origin=exclude_origin)
+    rows = list(qs.order_by("seq")[:limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if more:
+        new_cursor = rows[-1].seq
+    else:
+        top = m.Event.objects.filter(village=village).aggregate(top=Max("seq"))["top"] or 0
+        new_cursor = max(cursor, top)
+    return [r.as_wire(village.code) for r in rows], new_cursor, more
+
+
+# --- township-side actions ------------------------------------------------------------------------
+
+def _township_event(village: m.Village, entity: str, entity_id: str, op: str, data: dict[str, Any],
+                    actor: str, floor: str | None = None) -> WireEvent:
+    hlc = _stamp(village, floor)
+    village.hlc_last = max(village.hlc_last or "", hlc)
+    return WireEvent(id=str(uuid.uuid4()), hlc=hlc, village=village.code, origin=TOWNSHIP_ORIGIN, entity=entity,
+                     entity_id=entity_id, op=op, data=data, actor=(actor or "")[:64])
+
+
+def allowed_steps(errand: m.Errand) -> list[str]:
+    """The statuses township staff may move this errand to now."""
+    wf = WORKFLOWS.get(errand.kind)
+    return wf.next_states(errand.status, TOWNSHIP) if wf else []
+
+
+def take_step(errand: m.Errand | str, target: str, *, reason: str = "", actor: str = "") -> m.Errand:
+    """Take one township-side step on an errand (accept, return with a reason, in progress,
+    ready, forwarded to the county) and return the errand as it is now.
+
+    - Raises ``TownshipError`` (code ``errand_unknown``, ``bad_transition``, ``not_township_step``,
+      ``reason_needed``, ``reason_too_long``) and changes nothing when the step is not allowed.
+    - The step becomes a township event that the village pulls on its next sync.
+    """
+    entity_id = errand.entity_id if isinstance(errand, m.Errand) else str(errand)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        current = m.Errand.objects.filter(entity_id=entity_id).select_related("village").first()
+        if current is None:
+            raise TownshipError("errand_unknown", "找不到这件代办事项。", 404)
+        village = _locked(current.village)
+        wf = WORKFLOWS[current.kind]
+        step = wf.step(current.status, target)
+        if step is None:
+            raise TownshipError("bad_transition", f"这件事项现在是“{STATUS_ZH.get(current.status, current.status)}”，"
+                                f"不能改为“{STATUS_ZH.get(target, target)}”。", 409)
+        if TOWNSHIP not in step.by:
+            raise TownshipError("not_township_step", f"“{STATUS_ZH.get(target, target)}”这一步由村里办理。", 409)
+        if step.needs_reason and not reason:
+            raise TownshipError("reason_needed", "请写明原因（例如缺少哪些材料）。")
+        if len(reason) > 500:
+            raise TownshipError("reason_too_long", "原因最多500个字。")
+        floor = m.Event.objects.filter(village=village, entity_id=entity_id).aggregate(top=Max("hlc"))["top"]
+        data: dict[str, Any] = {"to": target}
+        if reason:
+            data["reason"] = reason
+        event = _township_event(village, "errand", entity_id, "status", data, actor, floor)
+        store_events(village, [event])
+        current.refresh_from_db()
+        if current.status != target:  # pragma: no cover - the fold and the check above agree
+            raise TownshipError("bad_transition", "这一步没有生效，请刷新后重试。", 409)
+    return current
+
+
+@dataclass
+class StepOutcome:
+    entity_id: str
+    ok: bool
+    code: str = ""
+    message: str = ""
+
+
+def take_steps(entity_ids: Iterable[str], target: str, *, reason: str = "", actor: str = "") -> list[StepOutcome]:
+    """The same step on several errands (batch actions); each errand succeeds or fails alone."""
+    outcomes = []
+    for entity_id in entity_ids:
+        try:
+            take_step(entity_id, target, reason=reason, actor=actor)
+            outcomes.append(StepOutcome(entity_id, True))
+        except TownshipError as exc:
+            outcomes.append(StepOutcome(entity_id, False, exc.code, exc.message))
+    return outcomes
+
+
+def add_note(errand: m.Errand | str, text: str, *, actor: str = "") -> m.Errand:
+    """A township note on an errand's timeline (seen in the village after its next sync)."""
+    entity_id = errand.entity_id if isinstance(errand, m.Errand) else str(errand)
+    text = (text or "").strip()
+    if not text or len(text) > 500:
+        raise TownshipError("note_length", "备注应为1到500个字。")
+    with transaction.atomic():
+        current = m.Errand.objects.filter(entity_id=entity_id).select_related("village").first()
+        if current is None:
+            raise TownshipError("errand_unknown", "找不到这件代办事项。", 404)
+        village = _locked(current.village)
+        event = _township_event(village, "errand", entity_id, "note", {"text": text}, actor, current.updated_hlc)
+        store_events(village, [event])
+        current.refresh_from_db()
+    return current
+
+
+@dataclass
+class RosterLine:
+    """One payee of a roster: ID number, name, amount in fen (分)."""
+
+    id_number: str
+    name: str
+    amount_fen: int
+
+
+def latest_catalog() -> m.CatalogVersion | None:
+    return m.CatalogVersion.objects.order_by("-published_at", "-id").first()
+
+
+def _catalog_item(item_code: str) -> dict[str, Any] | None:
+    cat = latest_catalog()
+    for item in (cat.items if cat else []):
+        if isinstance(item, dict) and item.get("code") == item_code:
+            return item
+    return None
+
+
+def publish_roster(village_code: str, *, item_code: str, title: str, month: str, lines: Sequence[RosterLine],
+                   actor: str = "", item_name: str = "", promised_days: int | None = None,
+                   note: str = "") -> m.Roster:
+    """Publish a subsidy roster (补贴名册) to one village: a roster event, and for each line a
+    subsidy errand (status 待发放) for the resident with that ID number.
+
+    - A resident the township has not heard of yet is created from the line (name + ID number).
+    - The caller validates the lines (the console checks uploaded rows); all or nothing here.
+    """
+    village = m.Village.objects.filter(code=village_code).first()
+    if village is None:
+        raise TownshipError("village_unknown", f"没有代码为{village_code}的村。", 404)
+    item = _catalog_item(item_code) or {}
+    name = item_name or item.get("name") or item_code
+    days = promised_days if promised_days is not None else int(item.get("promised_days") or 30)
+    today = timezone.localdate()
+    roster_id = str(uuid.uuid4())
+    with transaction.atomic():
+        village = _locked(village)
+        events = [_township_event(village, "roster", roster_id, "create",
+                                  {"item_code": item_code, "title": title.strip()[:60], "month": month,
+                                   "note": note.strip()[:200]}, actor)]
+        known = dict(m.Resident.objects.filter(village=village, id_number__in=[ln.id_number for ln in lines])
+                     .values_list("id_number", "entity_id"))
+        short = roster_id.replace("-", "")[:6].upper()
+        for n, line in enumerate(lines, start=1):
+            resident_id = known.get(line.id_number)
+            if resident_id is None:
+                resident_id = str(uuid.uuid4())
+                known[line.id_number] = resident_id
+                events.append(_township_event(village, "resident", resident_id, "create",
+                                              {"name": line.name, "id_number": line.id_number, "phone": "",
+                                               "group": "", "address": ""}, actor))
+            events.append(_township_event(village, "errand", str(uuid.uuid4()), "create", {
+                "number": f"{village.code}-R{short}-{n:04d}", "kind": "subsidy", "item_code": item_code,
+                "item_name": name, "resident_id": resident_id, "quantity": None, "unit": "",
+                "amount_fen": int(line.amount_fen), "materials": [], "note": "", "tier": "township",
+                "promised_date": (today + dt.timedelta(days=days)).isoformat(), "created_date": today.isoformat(),
+                "round": "", "status": WORKFLOWS["subsidy"].initial, "roster_id": roster_id,
+            }, actor))
+        store_events(village, events)
+    return m.Roster.objects.get(entity_id=roster_id)
+
+
+def publish_catalog(version: str, items: list[dict[str, Any]], *, actor: str = "") -> m.CatalogVersion:
+    """Publish a catalog version; every village receives it on its next sync (newer versions win)."""
+    version = (version or "").strip()
+    if not version or len(version) > 32:
+        raise TownshipError("catalog_version", "目录版本号应为1到32个字符。")
+    if m.CatalogVersion.objects.filter(version=version).exists():
+        raise TownshipError("catalog_version_exists", f"目录版本{version}已经发布过。", 409)
+    for item in items:
+        if not isinstance(item, dict) or not item.get("code") or not item.get("name") or item.get("kind") not in WORKFLOWS:
+            raise TownshipError("catalog_item", "目录里有事项缺少编码、名称或类型。")
+    if len(json.dumps(items, ensure_ascii=False)) > 15 * 1024:
+        raise TownshipError("catalog_too_large", "目录太大（超过15KB），请精简说明文字。")
+    with transaction.atomic():
+        cat = m.CatalogVersion.objects.create(version=version, items=items, published_by=actor[:64])
+        for village in m.Village.objects.all():
+            _send_catalog(village, cat, actor)
+    return cat
+
+
+def _send_catalog(village: m.Village, cat: m.CatalogVersion, actor: str = "") -> None:
+    village = _locked(village)
+    store_events(village, [_township_event(village, "catalog", "catalog", "publish",
+                                           {"version": cat.version, "items": cat.items}, actor)])
+
+
+# --- devices ----------------------------------------------------------------------------------------
+
+def mark_synced(device: m.Device, cursor: int | None = None, pending: int | None = None) -> None:
+    fields = {"last_sync_at": timezone.now()}
+    if cursor is not None:
+        fields["last_cursor"] = cursor
+    if pending is not None:
+        fields["pending_reported"] = max(0, min(int(pending), 2**31 - 1))
+    m.Device.objects.filter(pk=device.pk).update(**fields)
+
+
+def stats() -> dict[str, Any]:
+    """Per village: errands by status, devices, events (the ``township-center stats`` JSON)."""
+    out: dict[str, Any] = {"villages": {}}
+    for village in m.Village.objects.all():
+        by_status: dict[str, int] = {}
+        for status, n in _count_by(m.Errand.objects.filter(village=village), "status"):
+            by_status[status] = n
+        out["villages"][village.code] = {
+            "name": village.name,
+            "errands": sum(by_status.values()),
+            "errands_by_status": by_status,
+            "residents": m.Resident.objects.filter(village=village).count(),
+            "devices": m.Device.objects.filter(village=village, revoked_at__isnull=True).count(),
+            "devices_revoked": m.Device.objects.filter(village=village, revoked_at__isnull=False).count(),
+            "events": village.event_count,
+        }
+    return out
+
+
+def _count_by(qs, field_name: str) -> list[tuple[str, int]]:
+    from django.db.models import Count
+
+    return [(r[field_name], r["n"]) for r in qs.values(field_name).annotate(n=Count("pk")).order_by(field_name)]
