@@ -151,8 +151,7 @@ def build_demo(db: Database, *, errands: int = 300, seed: int = 1, today: dt.dat
     for start in range(0, len(events), chunk):
         part = events[start:start + chunk]
         with transaction(db):
-            apply_events(db, [e for e, local in part if local], local=True)
-            apply_events(db, [e for e, local in part if not local], local=False)
+            apply_events(db, [e for e, _ in part], local=lambda e: e.origin != TOWNSHIP)
     with transaction(db):
         settings_store.set_raw(db, "next_seq", seq + 1)
         last = settings_store.get_raw(db, "last_hlc")

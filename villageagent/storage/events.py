@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlite_utils import Database
 
@@ -70,9 +70,13 @@ def known_ids(db: Database, ids: list[str]) -> set[str]:
     return found
 
 
-def apply_events(db: Database, events: Iterable[Event], *, local: bool) -> Changes:
+def apply_events(db: Database, events: Iterable[Event], *, local: bool | Callable[[Event], bool]) -> Changes:
     """Store the events that are new and re-project the entities they touch. Call inside a
-    transaction (``with db.atomic()``)."""
+    transaction (``with db.atomic()``).
+
+    - ``local`` says whether the events were made on this device (so sync must push them); a
+      function decides per event (bulk loads that mix both).
+    """
     batch = {e.id: e for e in events}
     changes = Changes()
     if not batch:
@@ -81,18 +85,21 @@ def apply_events(db: Database, events: Iterable[Event], *, local: bool) -> Chang
     fresh = [batch[i] for i in batch if i in new_ids]
     if not fresh:
         return changes
+    local_of: Callable[[Event], bool] = local if callable(local) else (lambda _e, flag=bool(local): flag)
     db.conn.executemany(
         "insert into events (id, hlc, village, origin, entity, entity_id, op, data, actor, local, pushed) "
         "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-        [(e.id, e.hlc, e.village, e.origin, e.entity, e.entity_id, e.op, e.data_json(), e.actor, int(local))
+        [(e.id, e.hlc, e.village, e.origin, e.entity, e.entity_id, e.op, e.data_json(), e.actor, int(local_of(e)))
          for e in fresh],
     )
     changes.new_events = len(fresh)
     by_entity: dict[tuple[str, str], list[Event]] = defaultdict(list)
     for e in fresh:
         by_entity[(e.entity, e.entity_id)].append(e)
+    stored = _event_counts(db, [eid for _, eid in by_entity])
     for (entity, entity_id), new in by_entity.items():
-        all_events = new if _is_new_entity(db, entity_id, new) else entity_events(db, entity_id)
+        # An entity whose only events are this batch's needs no read-back.
+        all_events = new if stored.get(entity_id, 0) == len(new) else entity_events(db, entity_id)
         folded = fold(all_events)
         _project(db, entity, entity_id, folded)
         _mark_applied(db, folded)
@@ -100,9 +107,14 @@ def apply_events(db: Database, events: Iterable[Event], *, local: bool) -> Chang
     return changes
 
 
-def _is_new_entity(db: Database, entity_id: str, new: list[Event]) -> bool:
-    count = db.execute("select count(*) from events where entity_id = ?", [entity_id]).fetchone()[0]
-    return count == len(new)
+def _event_counts(db: Database, entity_ids: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for i in range(0, len(entity_ids), 500):
+        chunk = entity_ids[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        counts.update(db.execute(
+            f"select entity_id, count(*) from events where entity_id in ({marks}) group by entity_id", chunk).fetchall())
+    return counts
 
 
 def _mark_applied(db: Database, folded: Folded) -> None:
