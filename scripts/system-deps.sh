@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # System packages the app and the tests need on Debian: Chinese font, pdftotext, Chromium for the
-# township console's browser tests, Xvfb and Qt's xcb libraries. Installs only what is missing,
+# township console's browser tests, Xvfb and Qt's xcb libraries; iproute2 and nftables for the
+# reliability campaign's weak link (bench/faults.py: namespaces, tc tbf, nft random drop). Installs only what is missing,
 # and only when it can (root with apt-get); otherwise it says what to install.
 set -u
 pkgs=(fonts-wqy-microhei poppler-utils chromium chromium-driver xvfb xauth libxcb-icccm4 libxcb-keysyms1
-      libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3)
+      libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3
+      iproute2 nftables)
 [ "${1:-}" = "--app-only" ] && pkgs=(fonts-wqy-microhei libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3
       libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1)
 command -v dpkg-query >/dev/null 2>&1 || exit 0
