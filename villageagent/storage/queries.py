@@ -306,3 +306,72 @@ def list_logs(db: Database, *, month: str | None = None, type_: str | None = Non
 
 def unpushed_count(db: Database) -> int:
     return int(db.execute("select count(*) from events where local = 1 and pushed = 0").fetchone()[0])
+
+
+# --- Desktop list paging (added for the UI; keyset paging so page 900 costs what page 1 does) ---
+
+def errand_page(db: Database, f: ErrandFilter | None = None, *, today: dt.date | None = None,
+                after: tuple[str, str] | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """A page of errands, newest first, continuing after the (created_hlc, id) of the last row shown.
+
+    - Overdue and due-soon lists are ordered by promised date instead (the most urgent first),
+      with ``after`` being (promised_date, id).
+    """
+    today = today or dt.date.today()
+    f = f or ErrandFilter()
+    where = _errand_where(db, f, today)
+    if where is None:
+        return []
+    sql_where, params = where
+    if len(params) > 300 and "e.resident_id in (" in sql_where:
+        # Many matching residents ("z"): walking the newest-first index and testing membership
+        # finds a page sooner than sorting thousands of their errands (measured 6 ms vs 37 ms).
+        sql_where = sql_where.replace("e.resident_id in (", "+e.resident_id in (")
+    by_promise = f.overdue or f.due_soon
+    key = ("e.promised_date", "e.id") if by_promise else ("e.created_hlc", "e.id")
+    if after is not None:
+        op = ">" if by_promise else "<"
+        sql_where += f" and ({key[0]} {op} ? or ({key[0]} = ? and {key[1]} {op} ?))"
+        params = params + [after[0], after[0], after[1]]
+    direction = "" if by_promise else " desc"
+    rows = _rows(db, f"select {_ERRAND_COLS} from errands e left join residents r on r.id = e.resident_id "
+                     f"where {sql_where} order by {key[0]}{direction}, {key[1]}{direction} limit ?",
+                 params + [limit])
+    for row in rows:
+        row["materials"] = json.loads(row["materials"])
+    return rows
+
+
+def errand_page_key(row: dict[str, Any], f: ErrandFilter | None = None) -> tuple[str, str]:
+    """The ``after`` key of a row returned by ``errand_page`` under the same filter."""
+    if f is not None and (f.overdue or f.due_soon):
+        return (row["promised_date"], row["id"])
+    return (row["created_hlc"], row["id"])
+
+
+def resident_page(db: Database, text: str = "", *, group: str | None = None,
+                  after: tuple[str, str, str] | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Residents ordered by pinyin initials and name, each with the number of their errands."""
+    params: list[Any] = []
+    clauses: list[str] = []
+    if text.strip():
+        ids = matching_resident_ids(db, text)
+        if not ids:
+            return []
+        clauses.append(f"r.id in ({','.join('?' * len(ids))})")
+        params += ids
+    if group:
+        clauses.append("r.grp = ?")
+        params.append(group)
+    if after is not None:
+        clauses.append("(r.initials > ? or (r.initials = ? and (r.name > ? or (r.name = ? and r.id > ?))))")
+        params += [after[0], after[0], after[1], after[1], after[2]]
+    where = " and ".join(clauses) or "1"
+    return _rows(db, "select r.*, (select count(*) from errands e where e.resident_id = r.id) as errand_count "
+                     f"from residents r where {where} order by r.initials, r.name, r.id limit ?", params + [limit])
+
+
+def supply_rounds_and_items(db: Database) -> list[dict[str, Any]]:
+    """The farm-supply order rounds with the items ordered in each (for picking an order round)."""
+    return _rows(db, "select round, item_code, item_name, count(*) as orders from errands "
+                     "where kind = 'farm_supply' group by round, item_code order by round desc, item_code")

@@ -135,3 +135,44 @@ def m001_initial(db: Database) -> None:
 
 def known_migration_names() -> list[str]:
     return [m.name for m in MIGRATIONS._migrations]
+
+
+@MIGRATIONS()
+def m002_errand_list_order(db: Database) -> None:
+    """The desktop list shows the newest errands first, page by page (keyset paging on
+    created_hlc); without this index every page sorted all errands (0.4 s at 100k)."""
+    db.execute("create index if not exists errands_recent on errands(created_hlc, id)")
+
+
+@MIGRATIONS()
+def m002_sync_state(db: Database) -> None:
+    """Sync bookkeeping: the in-flight batches, refused (quarantined) events and the sync log.
+
+    - ``events.pushed``: 0 waiting, 1 known to the township (acknowledged or pulled from it),
+      2 refused by the township (its reason is in ``sync_quarantine``).
+    """
+    db.execute("""
+        create table sync_outbox (
+            batch_id text primary key,
+            via text not null,
+            event_ids text not null,
+            created_at text not null
+        )
+    """)
+    db.execute("""
+        create table sync_quarantine (
+            event_id text primary key,
+            code text not null,
+            message text not null,
+            at text not null
+        )
+    """)
+    db.execute("""
+        create table sync_log (
+            id integer primary key,
+            at text not null,
+            kind text not null,
+            detail text not null
+        )
+    """)
+    db.execute("create index events_pushed on events(pushed)")

@@ -1,0 +1,80 @@
+"""The desktop app's entry: QApplication, translators, storage, the main window. Nothing else."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from villageagent import paths
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """The one QApplication (reused when it exists, as in tests)."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("VillageAgent")
+    app.setApplicationDisplayName("村代办")
+    app.setOrganizationName("VillageAgent")
+    font = QFont()
+    # Windows has YaHei, Linux desktops WenQuanYi; Qt falls back per glyph for the rest.
+    font.setFamilies(["Microsoft YaHei UI", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "sans-serif"])
+    font.setPointSize(10)
+    app.setFont(font)
+    icon = paths.resources_dir() / "icons" / "villageagent.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app  # type: ignore[return-value]
+
+
+def open_storage() -> Any:
+    """The checked, migrated database (with its daily backup), or a VillageError."""
+    from villageagent.services.backups import open_village_db
+
+    return open_village_db()
+
+
+def build_window(db_path: Any, settings: Any, *, inline: bool = False) -> Any:
+    """The main window on a task runner for ``db_path`` (``inline`` runs jobs synchronously)."""
+    from villageagent.ui.context import AppContext
+    from villageagent.ui.main_window import MainWindow
+    from villageagent.ui.tasks import InlineTaskRunner, TaskRunner
+
+    tasks = InlineTaskRunner(db_path) if inline else TaskRunner(db_path)
+    ctx = AppContext(tasks, settings)
+    window = MainWindow(ctx)
+    return window
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Open the app; returns the exit code."""
+    from villageagent.domain.errors import VillageError
+    from villageagent.services.village import get_settings
+    from villageagent.ui import i18n
+
+    app = make_application(argv)
+    app.setAttribute(Qt.AA_DontShowIconsInMenus, False)
+    try:
+        db = open_storage()
+    except VillageError as exc:
+        i18n.install(app, i18n.choose_language())
+        QMessageBox.critical(None, "村代办", i18n.error_text(exc))
+        return 2
+    try:
+        settings = get_settings(db)
+        i18n.install(app, i18n.choose_language(settings.language))
+        if not settings.configured:
+            from villageagent.ui.dialogs.setup_dialog import SetupDialog
+
+            if SetupDialog(db).exec() != SetupDialog.Accepted:
+                return 0
+            settings = get_settings(db)
+    finally:
+        db.close()
+    window = build_window(paths.database_path(), settings)
+    window.show()
+    code = app.exec()
+    window.ctx.tasks.shutdown()
+    return int(code)

@@ -1,0 +1,1 @@
+"""The desktop app: all PySide6 code lives under this package."""

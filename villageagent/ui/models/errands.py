@@ -1,0 +1,217 @@
+"""The errand list as a paged table model: rows come from indexed queries, a page at a time.
+
+- Never holds more rows than the cadre has scrolled through; no proxy filter over Python rows
+  (a 100,000-row QSortFilterProxyModel costs seconds per keystroke).
+- Each change of filter bumps a generation; answers to an older generation are dropped, so a
+  slow answer for "z" never overwrites the faster answer for "zgy".
+- The first page is shown as soon as it arrives; the total count follows in a second query.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication as Q
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from villageagent.domain.calendar import DUE_SOON_DAYS
+from villageagent.domain.identity import mask_id_number
+from villageagent.services import clock
+from villageagent.storage import queries
+from villageagent.storage.events import Changes
+from villageagent.ui import i18n
+
+PAGE = 100
+ErrandIdRole = Qt.UserRole + 1
+UrgencyRole = Qt.UserRole + 2
+
+OVERDUE_BG = QColor("#fbd5d2")
+OVERDUE_FG = QColor("#8a1c12")
+SOON_BG = QColor("#ffefc2")
+SOON_FG = QColor("#6b4a00")
+
+
+def urgency(row: dict[str, Any], today: dt.date) -> tuple[str, int | None]:
+    """('overdue'|'soon'|'open'|'closed', days left)."""
+    if row["closed"]:
+        return "closed", None
+    try:
+        left = (dt.date.fromisoformat(row["promised_date"]) - today).days
+    except ValueError:
+        return "open", None
+    if left < 0:
+        return "overdue", left
+    if left <= DUE_SOON_DAYS:
+        return "soon", left
+    return "open", left
+
+
+def days_left_text(state: str, left: int | None) -> str:
+    if left is None:
+        return "—"
+    if state == "overdue":
+        return Q.translate("labels", "超期%1天").replace("%1", str(-left))
+    if left == 0:
+        return Q.translate("labels", "今天到期")
+    return Q.translate("labels", "剩%1天").replace("%1", str(left))
+
+
+class ErrandTableModel(QAbstractTableModel):
+    """Errands matching an ``ErrandFilter``, newest first (overdue lists: most urgent first)."""
+
+    total_did_change = Signal(int)
+    rows_did_load = Signal()  # the first page of a new filter is in (the bench times this)
+
+    COLUMNS = ("number", "resident", "id", "item", "kind", "status", "promised", "left")
+
+    def __init__(self, tasks: Any, parent: Any = None):
+        super().__init__(parent)
+        self._tasks = tasks
+        self._filter = queries.ErrandFilter()
+        self._rows: list[dict[str, Any]] = []
+        self._total = 0
+        self._complete = True
+        self._loading = False
+        self._generation = 0
+        self._today = clock.today()
+
+    # --- loading -------------------------------------------------------------------------
+    @property
+    def filter(self) -> queries.ErrandFilter:
+        return self._filter
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def set_filter(self, f: queries.ErrandFilter) -> None:
+        self._filter = dataclasses.replace(f)
+        self.reload()
+
+    def reload(self, keep: int = 0) -> None:
+        """Load the first page again (or as many rows as were shown, up to ``keep``)."""
+        self._generation += 1
+        gen = self._generation
+        f = dataclasses.replace(self._filter)
+        self._today = today = clock.today()
+        limit = max(PAGE, min(keep, 2000))
+        self._loading = True
+        self._tasks.read(lambda db: queries.errand_page(db, f, today=today, limit=limit),
+                         lambda rows: self._on_first_page(gen, rows, limit))
+        self._tasks.read(lambda db: queries.count_errands(db, f, today=today), lambda n: self._on_count(gen, n))
+
+    def _on_first_page(self, gen: int, rows: list[dict[str, Any]], limit: int) -> None:
+        if gen != self._generation:
+            return
+        self.beginResetModel()
+        self._rows = rows
+        self._complete = len(rows) < limit
+        self._loading = False
+        self.endResetModel()
+        self.rows_did_load.emit()
+
+    def _on_count(self, gen: int, n: int) -> None:
+        if gen != self._generation:
+            return
+        self._total = n
+        self.total_did_change.emit(n)
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
+        return not parent.isValid() and not self._complete and not self._loading
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
+        if parent.isValid() or self._complete or self._loading or not self._rows:
+            return
+        self._loading = True
+        gen = self._generation
+        f = dataclasses.replace(self._filter)
+        after = queries.errand_page_key(self._rows[-1], f)
+        today = self._today
+        self._tasks.read(lambda db: queries.errand_page(db, f, today=today, after=after, limit=PAGE),
+                         lambda rows: self._on_more(gen, rows))
+
+    def _on_more(self, gen: int, rows: list[dict[str, Any]]) -> None:
+        if gen != self._generation:
+            return
+        self._loading = False
+        if len(rows) < PAGE:
+            self._complete = True
+        if rows:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+
+    def on_data_did_change(self, changes: Changes) -> None:
+        if changes.touched("errand") or changes.touched("resident"):
+            self.reload(keep=len(self._rows))
+
+    # --- Qt model ------------------------------------------------------------------------
+    def row_at(self, row: int) -> dict[str, Any] | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def loaded_rows(self) -> list[dict[str, Any]]:
+        return list(self._rows)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
+        if orientation != Qt.Horizontal or role != Qt.DisplayRole:
+            return None
+        return (self.tr("编号"), self.tr("村民"), self.tr("身份证号"), self.tr("事项"), self.tr("类型"),
+                self.tr("状态"), self.tr("承诺日期"), self.tr("剩余"))[section]
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        col = self.COLUMNS[index.column()]
+        if role == Qt.DisplayRole:
+            if col == "number":
+                return row["number"]
+            if col == "resident":
+                return row["resident_name"] or ""
+            if col == "id":
+                return mask_id_number(row["resident_id_number"] or "")
+            if col == "item":
+                return row["item_name"]
+            if col == "kind":
+                return i18n.kind_label(row["kind"])
+            if col == "status":
+                return i18n.status_for(row["kind"], row["status"])
+            if col == "promised":
+                return row["promised_date"]
+            if col == "left":
+                return days_left_text(*urgency(row, self._today))
+            return None
+        if role == ErrandIdRole:
+            return row["id"]
+        if role == UrgencyRole:
+            return urgency(row, self._today)[0]
+        if role in (Qt.BackgroundRole, Qt.ForegroundRole):
+            state = urgency(row, self._today)[0]
+            if state == "overdue":
+                return QBrush(OVERDUE_BG if role == Qt.BackgroundRole else OVERDUE_FG)
+            if state == "soon":
+                return QBrush(SOON_BG if role == Qt.BackgroundRole else SOON_FG)
+            if state == "closed" and role == Qt.ForegroundRole:
+                return QBrush(QColor("#6b6b6b"))
+            return None
+        if role == Qt.FontRole and col == "left" and urgency(row, self._today)[0] == "overdue":
+            from PySide6.QtGui import QFont
+
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ToolTipRole and row.get("reason") and row["status"] in ("returned", "problem", "cancelled"):
+            return row["reason"]
+        if role == Qt.TextAlignmentRole and col in ("left", "promised"):
+            return int(Qt.AlignCenter)
+        return None
