@@ -36,7 +36,7 @@ def purchase_list(orders: Iterable[Mapping[str, Any]]) -> list[PurchaseLine]:
             line.collected_fen += int(o.get("paid_fen") or o.get("amount_fen") or 0)
     for code, line in lines.items():
         line.households = len(households[code])
-    return sorted(lines.values(), key=lambda l: l.item_code)
+    return sorted(lines.values(), key=lambda line: line.item_code)
 
 
 @dataclass

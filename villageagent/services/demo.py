@@ -89,9 +89,9 @@ def build_demo(db: Database, *, errands: int = 300, seed: int = 1, today: dt.dat
         name = "张桂英" if i == 0 else rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
         born = dt.date(1935 + rng.randrange(70), 1 + rng.randrange(12), 1 + rng.randrange(28))
         phone = "1" + rng.choice("35789") + "".join(str(rng.randrange(10)) for _ in range(9))
-        data = {"name": name, "id_number": make_id_number("430223", born, i), "phone": phone,
+        person = {"name": name, "id_number": make_id_number("430223", born, i), "phone": phone,
                 "group": rng.choice(groups), "address": f"枫林村{rng.choice(ADDRESS_PLACES)}{1 + rng.randrange(60)}号"}
-        w.add(rng, _at(first_day, rng), "village", "resident", rid, "create", data, "李春燕")
+        w.add(rng, _at(first_day, rng), "village", "resident", rid, "create", person, "李春燕")
         residents.append(rid)
     rosters: dict[tuple[str, str], str] = {}
     # The first errands walk through every state of every kind, so the demo shows them all.
@@ -140,7 +140,7 @@ def build_demo(db: Database, *, errands: int = 300, seed: int = 1, today: dt.dat
             if "paid_fen" in step or step["to"] == "settled":
                 step = {**step, "paid_fen": amount}
             w.add(rng, t, origin, "errand", eid, "status", step, "乡镇政务中心" if origin == TOWNSHIP else "李春燕")
-    for i in range(max(10, errands // 20)):
+    for _ in range(max(10, errands // 20)):
         day = first_day + dt.timedelta(days=rng.randrange(181))
         lid = w.uuid(rng)
         typ = rng.choices(("consultation", "dispute", "concern", "problem"), (0.6, 0.1, 0.2, 0.1))[0]
@@ -168,6 +168,7 @@ def _path(kind: str, rng: random.Random, age: int, item: CatalogItem,
     - Otherwise most errands run their whole course and some stop partway, as in real life.
     """
     V, T = "village", TOWNSHIP
+    steps: list[tuple[int, str, dict[str, Any]]]
     late = rng.random() < 0.15
     span = item.promised_days + (rng.randrange(3, 10) if late else -rng.randrange(0, max(1, item.promised_days // 2)))
     span = max(span, 4)
@@ -187,7 +188,7 @@ def _path(kind: str, rng: random.Random, age: int, item: CatalogItem,
     elif kind == "subsidy":
         if force == "problem" or (force is None and r < 0.05):
             return [(1, V, {"to": "problem", "reason": "银行卡号与名册不符"})]
-        steps = [(1, V, {"to": "notified"}), (span, V, {"to": "paid", "paid_fen": None}), (span + 2, V, {"to": "confirmed"})]
+        steps = [(1, V, {"to": "notified"}), (span, V, {"to": "paid", "paid_fen": 0}), (span + 2, V, {"to": "confirmed"})]
     else:
         if force == "cancelled" or (force is None and r < 0.05):
             return [(1, V, {"to": "cancelled", "reason": "农户取消订购"})]

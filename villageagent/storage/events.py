@@ -85,7 +85,8 @@ def apply_events(db: Database, events: Iterable[Event], *, local: bool | Callabl
     fresh = [batch[i] for i in batch if i in new_ids]
     if not fresh:
         return changes
-    local_of: Callable[[Event], bool] = local if callable(local) else (lambda _e, flag=bool(local): flag)
+    flag = bool(local)
+    local_of: Callable[[Event], bool] = local if callable(local) else (lambda _e: flag)
     db.conn.executemany(
         "insert into events (id, hlc, village, origin, entity, entity_id, op, data, actor, local, pushed) "
         "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
