@@ -198,6 +198,8 @@ class ErrandDetailDialog(QDialog):
         self.timeline = QListWidget(self)
         self.timeline.setObjectName("timeline")
         self.timeline.setWordWrap(True)
+        self.timeline.setAlternatingRowColors(True)
+        self.timeline.setSpacing(2)
         self.note = QLineEdit(self)
         self.note.setPlaceholderText(self.tr("写一条备注，回车保存"))
         self.note.returnPressed.connect(self._on_add_note)
@@ -259,9 +261,12 @@ class ErrandDetailDialog(QDialog):
         state, left = urgency(e, today)
         status = i18n.status_for(kind, e["status"])
         color = {"overdue": "#b3261e", "soon": "#9a6700"}.get(state, "#1f6feb")
+        badge = {"returned": "#b3261e", "problem": "#b3261e", "cancelled": "#777777"}.get(e["status"], color)
+        if e["closed"] and e["status"] != "cancelled":
+            badge = "#2e7d32"
         self.title.setText(f"<span style='font-size:15pt'><b>{e['item_name']}</b></span>&nbsp;&nbsp;"
                            f"<span style='color:#555'>{e['number']}</span>&nbsp;&nbsp;"
-                           f"<span style='background:{color};color:white'>&nbsp;{status}&nbsp;</span>")
+                           f"<span style='background:{badge};color:white'>&nbsp;{status}&nbsp;</span>")
         if e.get("reason") and e["status"] in ("returned", "problem", "cancelled"):
             prefix = {"returned": self.tr("乡镇退回原因："), "problem": self.tr("疑问："),
                       "cancelled": self.tr("撤销原因：")}[e["status"]]
