@@ -132,6 +132,17 @@ STATUS_EN = {
     "purchased": "Purchased", "settled": "Settled",
 }
 KIND_EN = {CERTIFICATE: "Certificate", SUBSIDY: "Subsidy payout", FARM_SUPPLY: "Farm supply"}
+# Where one status code reads differently for a kind (supplies are delivered to a household,
+# certificates are handed back to the resident).
+_KIND_STATUS_ZH = {(FARM_SUPPLY, "delivered"): "已送达", (FARM_SUPPLY, "cancelled"): "已取消"}
+_KIND_STATUS_EN = {(FARM_SUPPLY, "delivered"): "Delivered"}
+
+
+def status_label(kind: str, status: str, lang: str = "zh") -> str:
+    """The plain name of a status for this kind of errand."""
+    if lang == "en":
+        return _KIND_STATUS_EN.get((kind, status)) or STATUS_EN.get(status, status)
+    return _KIND_STATUS_ZH.get((kind, status)) or STATUS_ZH.get(status, status)
 
 
 def workflow(kind: str) -> Workflow:

@@ -96,14 +96,13 @@ def _demo(args: argparse.Namespace) -> int:
 def _search(args: argparse.Namespace) -> int:
     from villageagent.domain.identity import mask_id_number
     from villageagent.services.errands import search
-    from sync.workflow import STATUS_ZH, STATUS_EN
+    from sync.workflow import status_label
 
     db = _open()
     try:
         result = search(db, args.text)
     finally:
         db.close()
-    status = STATUS_EN if language() == "en" else STATUS_ZH
     if args.json:
         print(json.dumps({"residents": [{"name": r["name"], "id": mask_id_number(r["id_number"]), "group": r["grp"]}
                                         for r in result.residents],
@@ -118,7 +117,7 @@ def _search(args: argparse.Namespace) -> int:
         print(f"{r['name']}\t{mask_id_number(r['id_number'])}\t{r['grp']}\t{r['phone'][:3]}****{r['phone'][-4:] if r['phone'] else ''}")
     for e in result.errands:
         print(f"{e['number']}\t{e['resident_name']}\t{mask_id_number(e['resident_id_number'] or '')}\t"
-              f"{e['item_name']}\t{status.get(e['status'], e['status'])}\t{e['promised_date']}")
+              f"{e['item_name']}\t{status_label(e['kind'], e['status'], language())}\t{e['promised_date']}")
     return 0
 
 
@@ -126,7 +125,7 @@ def _search(args: argparse.Namespace) -> int:
 def _summary(args: argparse.Namespace) -> int:
     from villageagent.services.reports import monthly_summary
     from villageagent.domain.money import format_fen
-    from sync.workflow import KIND_ZH, KIND_EN, STATUS_ZH, STATUS_EN
+    from sync.workflow import KIND_ZH, KIND_EN, status_label
 
     db = _open()
     try:
@@ -134,7 +133,7 @@ def _summary(args: argparse.Namespace) -> int:
     finally:
         db.close()
     en = language() == "en"
-    kinds, statuses = (KIND_EN, STATUS_EN) if en else (KIND_ZH, STATUS_ZH)
+    kinds = KIND_EN if en else KIND_ZH
     if args.json:
         print(json.dumps({"month": s.month, "received": s.received, "completed_on_time": s.completed_on_time,
                           "completed_late": s.completed_late, "overdue": s.overdue_now,
@@ -148,7 +147,7 @@ def _summary(args: argparse.Namespace) -> int:
     print(_say("类型\t受理\t按时办结\t超时办结\t超期未办\t金额(元)", "kind\treceived\ton time\tlate\toverdue\tamount (yuan)"))
     for k, v in s.kinds.items():
         print(f"{kinds[k]}\t{v.received}\t{v.completed_on_time}\t{v.completed_late}\t{v.overdue_now}\t{format_fen(v.amount_fen)}")
-        detail = "，".join(f"{statuses[st]}{n}" for st, n in v.by_status.items() if n)
+        detail = "，".join(f"{status_label(k, st, language())}{n}" for st, n in v.by_status.items() if n)
         if detail:
             print(f"  {detail}")
     print(_say(f"合计\t{s.received}\t{s.completed_on_time}\t{s.completed_late}\t{s.overdue_now}",
@@ -218,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error worth a traceback.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
