@@ -1,2 +1,150 @@
-"""The sync API (filled in below)."""
-urlpatterns: list = []
+"""The sync API: ``/api/v1/...`` for village devices and ``/api/openapi.json``.
+
+- Bodies are JSON, zlib-compressed when sent with ``Content-Encoding: deflate`` (our client
+  always does); answers are compressed when the client accepts ``deflate``.
+- Every refusal is a 4xx with ``{"error": {"code", "message"}}``; nothing is stored for a
+  refused request, and unexpected input never becomes a 500 (a last-resort handler turns any
+  remaining exception into ``server_error`` and logs it without the request's headers).
+- Devices authenticate with ``Authorization: Bearer <token>``; the token is never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path, re_path
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from sync import protocol as p
+from sync.township import operations as ops
+from sync.township.openapi import schema
+
+log = logging.getLogger("sync.township")
+
+
+def error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def _answer(request: HttpRequest, obj: dict[str, Any], status: int = 200) -> HttpResponse:
+    if "deflate" in request.headers.get("Accept-Encoding", ""):
+        resp = HttpResponse(p.compress(obj), status=status, content_type=p.CONTENT_TYPE)
+        resp["Content-Encoding"] = "deflate"
+        return resp
+    return JsonResponse(obj, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+
+
+def _read(request: HttpRequest) -> dict[str, Any]:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise p.ProtocolError("bad_length", "Content-Length 不对。") from None
+    if length > p.MAX_WIRE:
+        raise p.ProtocolError("too_large", "请求内容太大。", 413)
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ("", "identity", "deflate"):
+        raise p.ProtocolError("bad_encoding", "只支持 deflate 压缩的请求。", 415)
+    body = request.body
+    if not body:
+        raise p.ProtocolError("empty_body", "请求内容为空。")
+    return p.check_version(p.decompress(body, encoded=encoding == "deflate",
+                                        limit=p.MAX_BODY if encoding == "deflate" else p.MAX_WIRE))
+
+
+def _bearer(request: HttpRequest) -> str:
+    auth = request.headers.get("Authorization", "")
+    return auth[7:].strip() if auth.startswith("Bearer ") else ""
+
+
+def endpoint(method: str, *, auth: bool) -> Callable:
+    """Method check, authentication and the mapping of every failure to a 4xx with a code."""
+
+    def wrap(fn: Callable) -> Callable:
+        @csrf_exempt
+        def view(request: HttpRequest) -> HttpResponse:
+            if request.method != method:
+                return error("method_not_allowed", f"请用 {method} 请求。", 405)
+            try:
+                device = ops.device_for_token(_bearer(request)) if auth else None
+                return fn(request, device) if auth else fn(request)
+            except ops.TownshipError as exc:
+                return error(exc.code, exc.message, exc.status)
+            except p.ProtocolError as exc:
+                return error(exc.code, str(exc), exc.status)
+            except RequestDataTooBig:
+                return error("too_large", "请求内容太大。", 413)
+            except DatabaseError:
+                log.exception("database error in %s", request.path)
+                return error("busy", "乡镇服务器忙，请稍后再同步。", 503)
+            except Exception:  # noqa: BLE001 - the API promises a code, never a bare 500 page
+                log.exception("unexpected error in %s", request.path)
+                return error("server_error", "乡镇服务器出错，请稍后再试；如果一直出错请联系乡镇。", 500)
+
+        view.__name__ = fn.__name__
+        return view
+
+    return wrap
+
+
+@endpoint("GET", auth=False)
+def ping(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"v": p.VERSION, "service": "township-center", "time": timezone.now().isoformat()})
+
+
+@endpoint("POST", auth=False)
+def enroll(request: HttpRequest) -> HttpResponse:
+    msg = _read(request)
+    code, node = msg.get("code"), msg.get("device")
+    village, name = msg.get("village", ""), msg.get("name", "")
+    if not all(isinstance(x, str) for x in (code, node, village, name)):
+        raise p.ProtocolError("bad_field", "code、device、village、name 都应为字符串。")
+    device, token = ops.enroll_device(code, node=node, village_code=village, name=name)
+    return _answer(request, {"v": p.VERSION, "token": token, "village": device.village.code,
+                             "village_name": device.village.name, "device": device.node}, 201)
+
+
+@endpoint("POST", auth=True)
+def sync(request: HttpRequest, device) -> HttpResponse:
+    return _answer(request, ops.exchange(device, _read(request)))
+
+
+@endpoint("POST", auth=True)
+def ids(request: HttpRequest, device) -> HttpResponse:
+    _read(request)
+    return _answer(request, {"v": p.VERSION, "ids": ops.village_ids(device)})
+
+
+@endpoint("POST", auth=True)
+def report(request: HttpRequest, device) -> HttpResponse:
+    msg = _read(request)
+    kind, detail = msg.get("kind"), msg.get("detail", {})
+    if not isinstance(kind, str) or not kind or not isinstance(detail, dict):
+        raise p.ProtocolError("bad_field", "kind 应为字符串，detail 应为对象。")
+    ops.report_incident(device, kind, detail)
+    return _answer(request, {"v": p.VERSION, "ok": True})
+
+
+@endpoint("GET", auth=False)
+def openapi(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(schema(), json_dumps_params={"ensure_ascii": False})
+
+
+def _not_found_any(request: HttpRequest) -> HttpResponse:
+    return error("not_found", "没有这个接口。", 404)
+
+
+urlpatterns = [
+    path("openapi.json", openapi, name="openapi"),
+    path("v1/ping", ping, name="sync-ping"),
+    path("v1/enroll", enroll, name="sync-enroll"),
+    path("v1/sync", sync, name="sync-sync"),
+    path("v1/ids", ids, name="sync-ids"),
+    path("v1/report", report, name="sync-report"),
+    re_path(r"^.*$", _not_found_any),
+]

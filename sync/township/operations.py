@@ -563,3 +563,196 @@ def _count_by(qs, field_name: str) -> list[tuple[str, int]]:
     from django.db.models import Count
 
     return [(r[field_name], r["n"]) for r in qs.values(field_name).annotate(n=Count("pk")).order_by(field_name)]
+
+
+# --- enrollment ---------------------------------------------------------------------------------
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
+CODE_TTL = dt.timedelta(days=7)
+
+
+def normalize_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def _hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def issue_enrollment_code(village_code: str, *, village_name: str = "", user: Any = None,
+                          ttl: dt.timedelta = CODE_TTL) -> tuple[str, m.EnrollmentCode]:
+    """A one-time code (``ABCD-EFGH``) for enrolling one device of the village; only its hash is stored."""
+    import secrets
+
+    code = village_code.strip().upper()
+    if not code or len(code) > 12 or not code.isalnum():
+        raise TownshipError("village_code", "村代码只能用字母和数字（2到12位），例如 LTA01。")
+    with transaction.atomic():
+        village = village_for(code, village_name.strip())
+        cat = latest_catalog()
+        if cat and not m.Event.objects.filter(village=village, entity="catalog").exists():
+            _send_catalog(village, cat)
+        raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+        row = m.EnrollmentCode.objects.create(village=village, code_hash=_hash(raw), expires_at=timezone.now() + ttl,
+                                              created_by=user if getattr(user, "pk", None) else None)
+    return f"{raw[:4]}-{raw[4:]}", row
+
+
+def enrollment_qr_text(url: str, code: str) -> str:
+    """What the QR code carries: the township address and the code (the laptop fills both in)."""
+    from urllib.parse import urlencode
+
+    return "villageagent:enroll?" + urlencode({"url": url, "code": code})
+
+
+def enroll_device(code: str, *, node: str, village_code: str = "", name: str = "") -> tuple[m.Device, str]:
+    """Exchange a one-time code for a device token (returned once; only its hash is kept)."""
+    import secrets
+
+    from sync.protocol import token_hash
+
+    if not node or len(node) > 64 or "-" in node or node.startswith(TOWNSHIP):
+        raise TownshipError("bad_device", "设备编号不对。")
+    with transaction.atomic():
+        row = (m.EnrollmentCode.objects.select_for_update().select_related("village")
+               .filter(code_hash=_hash(normalize_code(code))).first())
+        if row is None:
+            raise TownshipError("code_invalid", "登记码不对，请核对乡镇给的登记码。", 403)
+        if row.used_at is not None:
+            raise TownshipError("code_used", "这个登记码已经用过了，请向乡镇要一个新的。", 403)
+        if row.expires_at < timezone.now():
+            raise TownshipError("code_expired", "这个登记码已过期，请向乡镇要一个新的。", 403)
+        village = row.village
+        if village_code and village_code.upper() != village.code:
+            raise TownshipError("village_mismatch", f"这个登记码是给{village.code}村的，这台电脑设置的是"
+                                f"{village_code}村，请核对村代码。", 403)
+        other = m.Device.objects.filter(node=node, revoked_at__isnull=True).exclude(village=village).first()
+        if other is not None:
+            raise TownshipError("device_other_village", "这台电脑已经登记在别的村。", 409)
+        token = secrets.token_urlsafe(32)
+        # Enrolling the same laptop again replaces its old token.
+        m.Device.objects.filter(node=node, village=village, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        device = m.Device.objects.create(village=village, node=node, name=(name or "")[:60], token_hash=token_hash(token))
+        row.used_at = timezone.now()
+        row.device = device
+        row.save(update_fields=["used_at", "device"])
+    log.info("device %s enrolled for %s", node, village.code)
+    return device, token
+
+
+def device_for_token(token: str) -> m.Device:
+    from sync.protocol import token_hash
+
+    if not token:
+        raise TownshipError("token_missing", "缺少设备令牌，请先登记这台电脑。", 401)
+    device = m.Device.objects.select_related("village").filter(token_hash=token_hash(token)).first()
+    if device is None:
+        raise TownshipError("token_invalid", "设备令牌不对，请重新登记这台电脑。", 401)
+    if device.revoked_at is not None:
+        raise TownshipError("device_revoked", "这台电脑的登记已被乡镇注销，请联系乡镇重新登记。", 403)
+    return device
+
+
+def revoke_device(device: m.Device) -> None:
+    m.Device.objects.filter(pk=device.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+# --- one round trip and offline files -------------------------------------------------------------
+
+def exchange(device: m.Device, msg: dict[str, Any], *, via: str = "http") -> dict[str, Any]:
+    """One sync round trip: the pushed batch (if any) is applied, then the pull page after the
+    cursor, then the consistency numbers."""
+    from sync import protocol as p
+
+    cursor = p.int_field(msg, "cursor", 0, 0, 2**62)
+    limit = p.int_field(msg, "limit", 2000, 1, p.MAX_EVENTS)
+    pending = p.int_field(msg, "pending", 0, 0, 10**9)
+    pushed = p.batch_of(msg)
+    ack = receive_batch(device, pushed[0], pushed[1], via=via) if pushed else None
+    village = m.Village.objects.get(pk=device.village_id)
+    events, new_cursor, more = events_since(village, cursor, exclude_origin=device.node, limit=limit)
+    mark_synced(device, cursor=new_cursor, pending=pending)
+    check = village_check(village)
+    theirs = msg.get("check")
+    if isinstance(theirs, dict) and not more and not ack_refused(ack):
+        if theirs.get("count") != check["count"] or theirs.get("digest") != check["digest"]:
+            m.SyncIncident.objects.create(village=village, device=device, kind="mismatch",
+                                          detail={"village": theirs if len(str(theirs)) < 500 else "?",
+                                                  "township": check})
+            log.warning("consistency mismatch for %s (device %s)", village.code, device.node)
+    return {"v": p.VERSION, "ack": ack, "events": p.encode_events(events), "cursor": new_cursor, "more": more,
+            "check": check}
+
+
+def ack_refused(ack: dict[str, Any] | None) -> bool:
+    return bool(ack and ack.get("refused"))
+
+
+def village_ids(device: m.Device) -> str:
+    """Every event id the township holds for the device's village (the repair after a mismatch)."""
+    ids = m.Event.objects.filter(village_id=device.village_id).values_list("event_id", flat=True)
+    return "".join(u.hex for u in ids)
+
+
+def report_incident(device: m.Device, kind: str, detail: dict[str, Any]) -> None:
+    m.SyncIncident.objects.create(village_id=device.village_id, device=device, kind=kind[:32],
+                                  detail=detail if len(json.dumps(detail)) < 4000 else {"truncated": True})
+
+
+def import_file(raw: bytes) -> tuple[bytes, dict[str, Any]]:
+    """A village's offline (USB) file in, the answer file out, plus a summary.
+
+    - The file must verify with the key of an active device of its village (a changed byte is
+      refused); importing the same file twice changes nothing and gives an equivalent answer.
+    """
+    from sync import protocol as p
+
+    head = p.read_file_header(raw)
+    village_code, node = head.get("village"), head.get("device")
+    if not isinstance(village_code, str) or not isinstance(node, str):
+        raise TownshipError("not_a_sync_file", "这不是村代办的同步文件。")
+    devices = list(m.Device.objects.select_related("village").filter(village__code=village_code, node=node)
+                   .order_by("-enrolled_at"))
+    if not devices:
+        raise TownshipError("device_unknown", f"{village_code}村的这台电脑还没有在乡镇登记。", 403)
+    body = None
+    device = None
+    for candidate in devices:
+        try:
+            _, body = p.read_file(raw, bytes.fromhex(candidate.token_hash), "village-export")
+            device = candidate
+            break
+        except p.ProtocolError as exc:
+            if exc.code != "file_tampered":
+                raise TownshipError(exc.code, str(exc)) from None
+    if device is None or body is None:
+        raise TownshipError("file_tampered", "同步文件已被改动或不属于这台电脑，已拒收。", 403)
+    if device.revoked_at is not None:
+        raise TownshipError("device_revoked", "这台电脑的登记已被注销，它的文件不能导入。", 403)
+    batches = body.get("batches", [])
+    if not isinstance(batches, list):
+        raise TownshipError("bad_file", "同步文件内容不对。")
+    acks = []
+    for b in batches:
+        reply = exchange(device, {"v": p.VERSION, "cursor": 0, "limit": 1, "batch": b}, via="file")
+        acks.append(reply["ack"])
+    cursor = body.get("cursor", 0)
+    pages = []
+    summary = {"village": village_code, "device": node, "batches": len(acks),
+               "stored": sum(a["stored"] for a in acks if a and not a.get("again")),
+               "again": sum(1 for a in acks if a and a.get("again")),
+               "refused": sum(len(a["refused"]) for a in acks if a and not a.get("again"))}
+    while True:
+        reply = exchange(device, {"v": p.VERSION, "cursor": cursor, "limit": p.MAX_EVENTS,
+                                  "pending": body.get("pending", 0) if isinstance(body.get("pending"), int) else 0})
+        pages.append(reply["events"])
+        cursor = reply["cursor"]
+        if not reply["more"]:
+            break
+    summary["events_back"] = sum(pg.get("n", 0) for pg in pages)
+    answer = {"acks": acks, "pages": pages, "cursor": cursor, "check": reply["check"]}
+    out = p.write_file("township-answer", {"village": village_code, "device": node, "answer_to": head.get("id", "")},
+                       answer, bytes.fromhex(device.token_hash))
+    return out, summary

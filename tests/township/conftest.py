@@ -18,3 +18,61 @@ import django  # noqa: E402
 django.setup()
 
 import pytest  # noqa: E402
+
+
+@pytest.fixture
+def village_factory(tmp_path):
+    """Village databases (each its own laptop): ``village_factory("LTA01", "dev1")``."""
+    from villageagent.services.village import setup_village
+    from villageagent.storage.db import open_db
+
+    opened = []
+
+    def make(code: str = "LTA01", device: str = "dev0test0001", device_code: str = "K7Q"):
+        database = open_db(tmp_path / f"{code}-{device}.db")
+        setup_village(database, code=code, name="枫林村", township="莲塘坳镇", cadre_name="李春燕",
+                      device_id=device, device_code=device_code)
+        opened.append(database)
+        return database
+
+    yield make
+    for database in opened:
+        database.close()
+
+
+@pytest.fixture
+def enrolled(live_server, village_factory):
+    """Enroll a village laptop with the live township server; returns its database."""
+    from sync.township.operations import issue_enrollment_code
+    from villageagent.services.sync import enroll
+
+    def make(code: str = "LTA01", device: str = "dev0test0001", device_code: str = "K7Q"):
+        database = village_factory(code, device, device_code)
+        one_time, _ = issue_enrollment_code(code, village_name="枫林村")
+        enroll(database, live_server.url, one_time)
+        return database
+
+    return make
+
+
+@pytest.fixture
+def add_errands():
+    """``add_errands(db, n, submit=True)``: a resident and ``n`` certificate errands."""
+    return _add_errands
+
+
+def _add_errands(database, n: int = 3, *, submit: bool = True) -> list[str]:
+    """Register a resident and ``n`` certificate errands (submitted to the township)."""
+    from villageagent.domain.identity import make_id_number
+    from villageagent.services.errands import register_errand
+    from villageagent.services.residents import register_resident
+    import datetime as dt
+    import random
+
+    seq = random.randrange(1000)
+    resident, _ = register_resident(database, name="张桂英", id_number=make_id_number("430223", dt.date(1950, 1, 1), seq))
+    ids = []
+    for _ in range(n):
+        errand, _ = register_errand(database, resident_id=resident["id"], item_code="Z001", submit=submit)
+        ids.append(errand["id"])
+    return ids

@@ -1,0 +1,164 @@
+"""The client side of the sync protocol: HTTP round trips over a ``requests.Session``.
+
+- Explicit timeouts on every request; a failure of the link (refused, reset, timeout, a 5xx or
+  503 "busy") is a retryable ``SyncError``, a refusal by the township (4xx) is not.
+- HTTPS with a pinned certificate: at enrollment the client records the SHA-256 fingerprint of
+  the township's certificate (or is given it) and from then on accepts only that certificate,
+  whatever the certificate authorities say. Township centers use their own self-signed one.
+- ``BatchSizer``: the batch size halves when a round trip fails and doubles when it succeeds,
+  so a weak link still moves data (in small batches) instead of retrying a big one forever.
+- Knows nothing of the village database: ``villageagent.services.sync`` drives the loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ssl
+import zlib
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from sync import protocol as p
+
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 120.0
+
+
+class SyncError(Exception):
+    """A round trip that did not work: ``code`` is machine-readable, ``retryable`` says whether
+    trying again later (or with a smaller batch) can help."""
+
+    def __init__(self, code: str, message: str, *, retryable: bool, status: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+        self.status = status
+
+
+def fetch_fingerprint(url: str, timeout: float = CONNECT_TIMEOUT) -> str:
+    """The SHA-256 fingerprint (hex) of the certificate an HTTPS server presents."""
+    parsed = urlparse(url)
+    pem = ssl.get_server_certificate((parsed.hostname or "", parsed.port or 443), timeout=timeout)
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
+
+
+class _PinnedAdapter(HTTPAdapter):
+    """Accepts exactly one certificate (by fingerprint) instead of a CA chain."""
+
+    def __init__(self, fingerprint: str, **kwargs: Any):
+        self._fingerprint = fingerprint
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["assert_fingerprint"] = self._fingerprint
+        kwargs["cert_reqs"] = "CERT_NONE"
+        super().init_poolmanager(*args, **kwargs)
+
+
+@dataclass
+class BatchSizer:
+    """Events per batch: halves on a failed round trip, doubles on a good one."""
+
+    size: int = 250
+    low: int = 10
+    high: int = 4000
+
+    def grow(self) -> None:
+        self.size = min(self.high, self.size * 2)
+
+    def shrink(self) -> None:
+        self.size = max(self.low, self.size // 2)
+
+
+class TownshipClient:
+    """Round trips with one township center."""
+
+    def __init__(self, url: str, token: str | None = None, *, fingerprint: str | None = None,
+                 timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+                 session: requests.Session | None = None):
+        self.url = url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = "villageagent-sync/1"
+        if fingerprint and self.url.startswith("https://"):
+            self.session.mount(self.url, _PinnedAdapter(fingerprint.replace(":", "").lower()))
+        self.requests_made = 0
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _post(self, path: str, msg: dict[str, Any], *, auth: bool = True) -> dict[str, Any]:
+        headers = {"Content-Type": p.CONTENT_TYPE, "Content-Encoding": "deflate", "Accept-Encoding": "deflate"}
+        if auth:
+            if not self.token:
+                raise SyncError("not_enrolled", "这台电脑还没有在乡镇登记。", retryable=False)
+            headers["Authorization"] = f"Bearer {self.token}"
+        body = p.compress(msg)
+        self.requests_made += 1
+        try:
+            # Our own inflate (bounded) instead of requests' transparent decoding.
+            resp = self.session.post(self.url + path, data=body, headers=headers, timeout=self.timeout, stream=True)
+            raw = resp.raw.read(p.MAX_WIRE + 1, decode_content=False)
+        except requests.exceptions.SSLError as exc:
+            raise SyncError("certificate_changed", "乡镇服务器的证书和登记时的不一样，为安全起见没有同步。"
+                            "请联系乡镇确认。", retryable=False) from exc
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                requests.exceptions.ChunkedEncodingError) as exc:
+            raise SyncError("link_failed", "连不上乡镇服务器或网络中断了。", retryable=True) from exc
+        except Exception as exc:  # urllib3 protocol errors surface under several names
+            raise SyncError("link_failed", "网络中断了。", retryable=True) from exc
+        return self._decode(resp, raw)
+
+    def _decode(self, resp: requests.Response, raw: bytes) -> dict[str, Any]:
+        encoded = resp.headers.get("Content-Encoding", "") == "deflate"
+        try:
+            obj = p.decompress(raw, encoded=encoded) if raw else {}
+        except p.ProtocolError as exc:
+            if resp.status_code >= 500 or resp.status_code == 200:
+                raise SyncError("link_failed", "乡镇服务器的回复不完整。", retryable=True,
+                                status=resp.status_code) from exc
+            obj = {}
+        except zlib.error as exc:  # pragma: no cover - decompress maps these already
+            raise SyncError("link_failed", "乡镇服务器的回复不完整。", retryable=True) from exc
+        if resp.status_code >= 400:
+            err = obj.get("error") if isinstance(obj, dict) else None
+            code = err.get("code", "http_error") if isinstance(err, dict) else "http_error"
+            message = err.get("message", f"HTTP {resp.status_code}") if isinstance(err, dict) else \
+                f"HTTP {resp.status_code}"
+            retry = resp.status_code >= 500 or resp.status_code in (408, 429)
+            raise SyncError(code, message, retryable=retry, status=resp.status_code)
+        if not isinstance(obj, dict) or obj.get("v") != p.VERSION:
+            raise SyncError("unsupported_version", "乡镇服务器的协议版本和本程序不一致，请升级程序。",
+                            retryable=False)
+        return obj
+
+    def ping(self) -> bool:
+        """Whether the township center answers (used to decide on an automatic sync)."""
+        try:
+            resp = self.session.get(self.url + "/api/v1/ping", timeout=(3, 5))
+            return resp.status_code == 200
+        except requests.exceptions.RequestException:
+            return False
+
+    def enroll(self, code: str, *, device: str, village: str, name: str = "") -> dict[str, Any]:
+        return self._post("/api/v1/enroll", {"v": p.VERSION, "code": code, "device": device, "village": village,
+                                             "name": name}, auth=False)
+
+    def exchange(self, msg: dict[str, Any]) -> dict[str, Any]:
+        return self._post("/api/v1/sync", msg)
+
+    def ids(self) -> list[str]:
+        text = self._post("/api/v1/ids", {"v": p.VERSION}).get("ids", "")
+        if not isinstance(text, str) or len(text) % 32:
+            raise SyncError("bad_answer", "乡镇服务器的回复不对。", retryable=True)
+        return [f"{text[i:i+8]}-{text[i+8:i+12]}-{text[i+12:i+16]}-{text[i+16:i+20]}-{text[i+20:i+32]}"
+                for i in range(0, len(text), 32)]
+
+    def report(self, kind: str, detail: dict[str, Any]) -> None:
+        self._post("/api/v1/report", {"v": p.VERSION, "kind": kind, "detail": detail})

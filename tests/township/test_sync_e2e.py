@@ -1,0 +1,270 @@
+"""End to end: the real township server on loopback (pytest-django's live server) and the real
+village client, over HTTP (issue 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+
+import pytest
+
+from sync import protocol as p
+from sync.client import SyncError, TownshipClient
+from sync.township import models as m
+from sync.township import operations as ops
+from villageagent.services import clock
+from villageagent.services import sync as service
+from villageagent.storage import queries
+from villageagent.storage import sync_state as state
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _no_sleep(_: float) -> None:
+    return None
+
+
+def _server_events(code: str = "LTA01") -> int:
+    return m.Event.objects.filter(village__code=code).count()
+
+
+def test_enroll_push_step_pull_and_quiet_sync_is_one_request(enrolled, add_errands):
+    db = enrolled()
+    ids = add_errands(db, 3)
+    report = service.sync_now(db, sleep=_no_sleep)
+    assert report.pushed == 7 and report.check_ok is True  # resident + 3 creates + 3 submits
+    assert m.Errand.objects.get(entity_id=ids[0]).status == "submitted"
+    ops.take_step(ids[0], "accepted", actor="clerk")
+    ops.take_step(ids[1], "returned", reason="缺少户口簿复印件", actor="clerk")
+    report = service.sync_now(db, sleep=_no_sleep)
+    assert report.pulled == 2 and report.check_ok is True
+    assert queries.get_errand(db, ids[0])["status"] == "accepted"
+    returned = queries.get_errand(db, ids[1])
+    assert returned["status"] == "returned" and returned["reason"] == "缺少户口簿复印件"
+    quiet = service.sync_now(db, sleep=_no_sleep)
+    assert quiet.requests == 1 and quiet.pushed == 0 and quiet.pulled == 0 and quiet.check_ok is True
+
+
+class _LoseFirstAck(TownshipClient):
+    """The township stores the batch, but its answer never arrives (the first time)."""
+
+    lost = 0
+
+    def exchange(self, msg):
+        reply = super().exchange(msg)
+        if "batch" in msg and _LoseFirstAck.lost == 0:
+            _LoseFirstAck.lost += 1
+            raise SyncError("link_failed", "lost", retryable=True)
+        return reply
+
+
+def test_lost_acknowledgement_batch_resent_without_duplicates(enrolled, add_errands):
+    db = enrolled()
+    add_errands(db, 5)
+    sent_ids = []
+
+    def factory(conn):
+        return _LoseFirstAck(conn.url, conn.token)
+
+    report = service.sync_now(db, client_factory=factory, sleep=_no_sleep)
+    assert _LoseFirstAck.lost == 1 and report.retries == 1
+    assert m.Batch.objects.count() == 1  # the resent batch was recognised, not stored again
+    assert _server_events() == db.execute("select count(*) from events").fetchone()[0]
+    assert state.count_waiting(db) == 0 and report.check_ok is True
+    sent_ids.append(m.Batch.objects.get().batch_id)
+    assert m.Batch.objects.get().accepted == 11
+
+
+class _CutProxy:
+    """A TCP proxy that cuts the first ``cuts`` connections after ``limit`` bytes from the client."""
+
+    def __init__(self, target: tuple[str, int], limit: int, cuts: int):
+        self.target, self.limit, self.cuts = target, limit, cuts
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.cut_done = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._pair, args=(client,), daemon=True).start()
+
+    def _pair(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(self.target)
+        cut = self.cut_done < self.cuts
+        if cut:
+            self.cut_done += 1
+        sent = 0
+
+        def back() -> None:
+            try:
+                while data := upstream.recv(65536):
+                    client.sendall(data)
+            except OSError:
+                pass
+            finally:
+                client.close()
+
+        threading.Thread(target=back, daemon=True).start()
+        try:
+            while data := client.recv(65536):
+                if cut and sent + len(data) > self.limit:
+                    upstream.sendall(data[: self.limit - sent])
+                    break
+                sent += len(data)
+                upstream.sendall(data)
+        except OSError:
+            pass
+        finally:
+            client.close()
+            upstream.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_upload_cut_halfway_resumes_and_shrinks(enrolled, live_server, add_errands):
+    db = enrolled()
+    add_errands(db, 400, submit=False)
+    host, port = live_server.url.replace("http://", "").split(":")
+    proxy = _CutProxy((host, int(port)), limit=4000, cuts=3)
+    try:
+        def factory(conn):
+            return TownshipClient(f"http://127.0.0.1:{proxy.port}", conn.token)
+
+        report = service.sync_now(db, client_factory=factory, sleep=_no_sleep)
+    finally:
+        proxy.close()
+    assert proxy.cut_done == 3 and report.retries == 3
+    local = db.execute("select count(*) from events").fetchone()[0]
+    assert _server_events() == local and m.Errand.objects.count() == 400
+    assert report.check_ok is True and state.count_waiting(db) == 0
+
+
+@pytest.mark.parametrize("years", [1, -1])
+def test_clock_a_year_wrong_still_merges(enrolled, years, add_errands):
+    offset = years * 365 * 24 * 3600 * 1000
+    clock.set_wall(lambda: time.time_ns() // 1_000_000 + offset)
+    try:
+        db = enrolled()
+        ids = add_errands(db, 1)
+        service.sync_now(db, sleep=_no_sleep)
+        ops.take_step(ids[0], "accepted")
+        ops.take_step(ids[0], "ready")
+        service.sync_now(db, sleep=_no_sleep)
+        assert queries.get_errand(db, ids[0])["status"] == "ready"
+        from villageagent.services.errands import advance_status
+
+        advance_status(db, ids[0], "delivered", signed_by="本人")
+        report = service.sync_now(db, sleep=_no_sleep)
+    finally:
+        clock.set_wall(None)
+    assert m.Errand.objects.get(entity_id=ids[0]).status == "delivered"
+    assert report.check_ok is True
+
+
+def test_usb_round_trip_tamper_and_twice(enrolled, tmp_path, add_errands):
+    db = enrolled()
+    ids = add_errands(db, 2)
+    out = tmp_path / "usb.vasync"
+    assert service.export_file(db, out)["events"] == 5
+    raw = out.read_bytes()
+    tampered = bytearray(raw)
+    tampered[len(raw) // 2] ^= 0x01
+    with pytest.raises((ops.TownshipError, p.ProtocolError)):
+        ops.import_file(bytes(tampered))
+    assert _server_events() == 0
+    answer, summary = ops.import_file(raw)
+    again, summary2 = ops.import_file(raw)
+    assert summary["stored"] == 5 and summary2["stored"] == 0 and _server_events() == 5
+    ops.take_step(ids[0], "accepted")
+    answer2, _ = ops.import_file(raw)  # a third time: nothing stored, the step comes back
+    path = tmp_path / "answer.vasync"
+    path.write_bytes(answer2)
+    report = service.import_answer(db, path)
+    assert report.pulled == 1 and report.check_ok is True
+    assert queries.get_errand(db, ids[0])["status"] == "accepted" and state.count_waiting(db) == 0
+    before = db.execute("select count(*) from events").fetchone()[0]
+    report2 = service.import_answer(db, path)
+    assert db.execute("select count(*) from events").fetchone()[0] == before and report2.pulled == 0
+    bad = tmp_path / "bad.vasync"
+    bad.write_bytes(answer2.replace(b'"LTA01"', b'"LTA02"', 1))
+    from villageagent.domain.errors import VillageError
+
+    with pytest.raises(VillageError) as info:
+        service.import_answer(db, bad)
+    assert info.value.kind == "sync_file_bad"
+
+
+def test_replaced_laptop_restores_and_old_usb_file_still_merges(enrolled, tmp_path, add_errands):
+    old = enrolled(device="dev0old00001")
+    ids = add_errands(old, 3)
+    service.sync_now(old, sleep=_no_sleep)
+    ops.take_step(ids[0], "accepted")
+    late = add_errands(old, 1)  # saved on the old laptop after its last sync
+    usb = tmp_path / "old.vasync"
+    service.export_file(old, usb)
+    new = enrolled(device="dev0new00001", device_code="N2W")
+    report = service.sync_now(new, sleep=_no_sleep)
+    assert report.pulled == 8 and report.check_ok is True
+    assert queries.get_errand(new, ids[0])["status"] == "accepted"
+    assert new.execute("select count(*) from residents").fetchone()[0] == 1
+    ops.import_file(usb.read_bytes())  # the old laptop's last records arrive by USB
+    service.sync_now(new, sleep=_no_sleep)
+    assert queries.get_errand(new, late[0]) is not None
+
+
+def test_other_village_events_refused_and_quarantined(enrolled, add_errands):
+    db = enrolled("LTA02", device="dev0ltb00001")
+    add_errands(db, 1)
+    # Forge an event for another village straight into this laptop's queue.
+    db.execute("update events set village = 'LTA01' where seq = (select max(seq) from events)")
+    report = service.sync_now(db, sleep=_no_sleep)
+    assert report.refused == 1 and report.pushed == 2
+    refused = service.refused_records(db)
+    assert refused[0]["code"] == "wrong_village" and refused[0]["message"]
+    assert state.count_waiting(db) == 0 and report.check_ok is True
+    assert m.Event.objects.filter(village__code="LTA01").count() == 0
+
+
+def test_revoked_and_unknown_tokens_refused(enrolled, live_server, add_errands):
+    db = enrolled()
+    conn = state.connection(db)
+    bad = TownshipClient(live_server.url, "not-a-token")
+    with pytest.raises(SyncError) as info:
+        bad.exchange(p.sync_request(cursor=0))
+    assert info.value.code == "token_invalid" and info.value.status == 401
+    ops.revoke_device(m.Device.objects.get())
+    from villageagent.domain.errors import VillageError
+
+    add_errands(db, 1)
+    with pytest.raises(VillageError) as err:
+        service.sync_now(db, sleep=_no_sleep)
+    assert err.value.kind == "sync_revoked"
+    assert _server_events() == 0 and conn.token
+
+
+def test_township_restored_from_old_backup_is_repaired(enrolled, add_errands):
+    db = enrolled()
+    add_errands(db, 2)
+    service.sync_now(db, sleep=_no_sleep)
+    # The township loses the last event (as if its database came back from an older backup).
+    lost = m.Event.objects.order_by("-seq").first()
+    village = m.Village.objects.get(code="LTA01")
+    village.event_count -= 1
+    village.digest = f"{int(village.digest, 16) ^ lost.event_id.int:032x}"
+    village.save()
+    lost.delete()
+    report = service.sync_now(db, sleep=_no_sleep)
+    assert report.repaired is True and report.check_ok is True
+    assert m.Event.objects.filter(event_id=lost.event_id).exists()
+    assert m.SyncIncident.objects.filter(kind="repair").exists()
+    assert any(r["kind"] == "repair" for r in state.recent_log(db))

@@ -1,0 +1,424 @@
+"""Sync with the township: enroll, one sync now, USB export/import, the refused-records list.
+
+- ``sync_now`` repeats one round trip (push a batch, pull a page) until nothing is waiting and
+  nothing more comes back, then compares the consistency check; a mismatch starts a repair
+  (logged on both sides), never a silent divergence.
+- Events are marked sent only after the township's acknowledgement, in the same transaction
+  that applies the pulled events and moves the cursor; a batch whose acknowledgement was lost
+  is sent again with the same id (the township answers it again without storing anything twice).
+- A failing link shrinks the batch; a refused event is kept aside with the reason and the rest
+  of the queue goes on.
+- Every failure a cadre may meet is a ``VillageError`` whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Callable
+
+from sqlite_utils import Database
+
+from sync import protocol as p
+from sync.client import BatchSizer, SyncError, TownshipClient, fetch_fingerprint
+from sync.events import EventError, validate_event
+from villageagent.domain.errors import MESSAGES, VillageError
+from villageagent.services.base import observe_remote, transaction
+from villageagent.storage import settings as settings_store
+from villageagent.storage import sync_state as state
+from villageagent.storage.events import Changes, apply_events
+
+MESSAGES.update({
+    "sync_not_enrolled": ("这台电脑还没有在乡镇登记。请向乡镇要一个登记码，在“同步”菜单里点“登记到乡镇”。",
+                          "This laptop is not enrolled with the township yet. Ask the township for a code "
+                          "and use Sync > Enroll."),
+    "sync_offline": ("现在连不上乡镇服务器。数据都在本机，没有丢失；有网络时会自动再同步，也可以用U盘导出交给乡镇。",
+                     "The township server cannot be reached. Nothing is lost; the sync will run again when "
+                     "there is a link, or use a USB export."),
+    "sync_link_failed": ("网络不稳定，同步没有全部完成（已上传{pushed}条）。已传的不会重复，下次会接着传。",
+                         "The link kept failing, so the sync did not finish ({pushed} sent). Nothing is "
+                         "doubled; the next sync continues where this one stopped."),
+    "sync_refused": ("乡镇服务器拒绝了同步：{message}", "The township refused the sync: {message}"),
+    "sync_revoked": ("这台电脑在乡镇的登记已被注销，不能再同步。请联系乡镇重新登记。",
+                     "This laptop's enrollment was revoked by the township. Contact the township to enroll again."),
+    "sync_token_invalid": ("乡镇不认这台电脑的登记了（可能重新装过服务器）。请向乡镇要新的登记码重新登记。",
+                           "The township no longer knows this laptop. Ask for a new code and enroll again."),
+    "sync_certificate": ("乡镇服务器的证书和登记时的不一样，为安全起见没有同步。请打电话给乡镇确认。",
+                         "The township server's certificate changed since enrollment; nothing was sent. "
+                         "Call the township to check."),
+    "sync_upgrade": ("乡镇服务器和本程序的版本不一致，请升级村代办。",
+                     "The township server speaks another protocol version; please upgrade VillageAgent."),
+    "sync_cancelled": ("同步已取消。已经完成的部分已保存，下次会接着传。",
+                       "Sync cancelled. What was done is saved; the next sync continues."),
+    "enroll_failed": ("登记没有成功：{message}", "Enrollment failed: {message}"),
+    "enroll_address": ("乡镇地址“{url}”不对，应像 http://192.168.1.10:8000 这样。",
+                       "The township address \"{url}\" is not valid; it looks like http://192.168.1.10:8000."),
+    "sync_file_bad": ("这个同步文件不能导入：{message}", "This sync file cannot be imported: {message}"),
+    "sync_file_write": ("同步文件写不进“{path}”，请检查U盘是否插好、是否写保护。",
+                        "Could not write the sync file to \"{path}\"; check the USB stick."),
+})
+
+ClientFactory = Callable[[state.Connection], TownshipClient]
+PULL_LIMIT = 5000
+MAX_FAILURES = 8
+
+
+def _client(conn: state.Connection) -> TownshipClient:
+    return TownshipClient(conn.url, conn.token, fingerprint=conn.fingerprint or None)
+
+
+@dataclass
+class SyncReport:
+    """What one sync moved, for the status bar, the CLI and the log."""
+
+    pushed: int = 0
+    duplicates: int = 0
+    refused: int = 0
+    pulled: int = 0
+    requests: int = 0
+    retries: int = 0
+    waiting: int = 0
+    quarantined: int = 0
+    check_ok: bool | None = None
+    repaired: bool = False
+    seconds: float = 0.0
+    changes: Changes = field(default_factory=Changes)
+
+    def summary(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "changes"}
+
+
+def _map_error(exc: SyncError, report: SyncReport | None = None) -> VillageError:
+    if exc.code == "device_revoked":
+        return VillageError("sync_revoked")
+    if exc.code in ("token_invalid", "token_missing", "not_enrolled"):
+        return VillageError("sync_token_invalid")
+    if exc.code == "certificate_changed":
+        return VillageError("sync_certificate")
+    if exc.code == "unsupported_version":
+        return VillageError("sync_upgrade")
+    if exc.retryable:
+        if report is not None and (report.pushed or report.pulled):
+            return VillageError("sync_link_failed", pushed=report.pushed)
+        return VillageError("sync_offline")
+    return VillageError("sync_refused", message=exc.message)
+
+
+# --- enrollment ------------------------------------------------------------------------------
+
+def enroll(db: Database, url: str, code: str, *, fingerprint: str | None = None,
+           client_factory: ClientFactory = _client) -> state.Connection:
+    """Enroll this laptop's village with the township (one-time code) and keep the device token.
+
+    - Over HTTPS the township's certificate is pinned now (or checked against ``fingerprint``).
+    - The next sync then brings down everything the township holds for the village (a
+      replaced laptop gets the village's whole data back this way).
+    """
+    settings = settings_store.load(db)
+    if not settings.configured:
+        raise VillageError("village_not_set")
+    url = (url or "").strip().rstrip("/")
+    if not (url.startswith("http://") or url.startswith("https://")) or len(url) < 10:
+        raise VillageError("enroll_address", url=url)
+    pin = ""
+    if url.startswith("https://"):
+        try:
+            seen = fetch_fingerprint(url)
+        except OSError:
+            raise VillageError("sync_offline") from None
+        if fingerprint and seen != fingerprint.replace(":", "").lower():
+            raise VillageError("sync_certificate")
+        pin = seen
+    conn = state.Connection(url=url, token="", fingerprint=pin, village=settings.village_code)
+    client = client_factory(conn)
+    try:
+        answer = client.enroll(code.strip(), device=settings.device_id, village=settings.village_code,
+                               name=f"{settings.village_name} {settings.cadre_name}".strip()[:60])
+    except SyncError as exc:
+        if exc.retryable:
+            raise VillageError("sync_offline") from None
+        raise VillageError("enroll_failed", message=exc.message) from None
+    finally:
+        client.close()
+    token = answer.get("token")
+    if not isinstance(token, str) or not token:
+        raise VillageError("enroll_failed", message="乡镇服务器没有给出设备令牌")
+    conn.token = token
+    with transaction(db):
+        previous = state.connection(db)
+        state.save_connection(db, conn)
+        if previous.url != conn.url or previous.village != conn.village:
+            state.set_cursor(db, 0)
+        state.log(db, "enrolled", {"url": url, "village": settings.village_code})
+    return conn
+
+
+def status(db: Database) -> dict:
+    """For the status bar: enrolled or not, events waiting, refused, the last sync and its result."""
+    conn = state.connection(db)
+    return {"enrolled": conn.enrolled, "url": conn.url, "waiting": state.count_waiting(db),
+            "quarantined": state.count_quarantined(db), "last": state.last_result(db)}
+
+
+# --- one sync --------------------------------------------------------------------------------
+
+def sync_now(db: Database, *, client_factory: ClientFactory = _client,
+             progress: Callable[[SyncReport], None] | None = None,
+             cancelled: Callable[[], bool] | None = None, sleep: Callable[[float], None] = time.sleep,
+             sizer: BatchSizer | None = None) -> SyncReport:
+    """Push everything waiting, pull everything new, check both sides agree.
+
+    - Raises ``VillageError`` (``sync_offline``, ``sync_link_failed``, ``sync_revoked`` ...) when it
+      could not finish; whatever was acknowledged before stays acknowledged.
+    """
+    conn = state.connection(db)
+    if not conn.enrolled:
+        raise VillageError("sync_not_enrolled")
+    client = client_factory(conn)
+    report = SyncReport()
+    started = time.monotonic()
+    try:
+        _run(db, client, report, sizer or BatchSizer(), progress, cancelled, sleep)
+        result = {"ok": True, "at": _now_text(), **report.summary()}
+    except VillageError as exc:
+        result = {"ok": False, "at": _now_text(), "error": exc.kind, "message": exc.message(), **report.summary()}
+        _finish(db, report, started, result)
+        raise
+    finally:
+        report.requests = client.requests_made
+        client.close()
+    _finish(db, report, started, result)
+    return report
+
+
+def _now_text() -> str:
+    import datetime as dt
+
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def _finish(db: Database, report: SyncReport, started: float, result: dict) -> None:
+    report.seconds = round(time.monotonic() - started, 3)
+    report.waiting = state.count_waiting(db)
+    report.quarantined = state.count_quarantined(db)
+    result.update(seconds=report.seconds, waiting=report.waiting, quarantined=report.quarantined)
+    with transaction(db):
+        state.set_last_result(db, result)
+        state.log(db, "sync" if result.get("ok") else "sync_failed",
+                  {k: result[k] for k in ("pushed", "pulled", "refused", "error") if k in result})
+
+
+def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchSizer,
+         progress: Callable[[SyncReport], None] | None, cancelled: Callable[[], bool] | None,
+         sleep: Callable[[float], None]) -> None:
+    failures = 0
+    repaired = False
+    while True:
+        if cancelled and cancelled():
+            raise VillageError("sync_cancelled")
+        batch_id, events = _next_batch(db, sizer.size)
+        cursor = state.cursor(db)
+        msg = p.sync_request(cursor=cursor, batch_id=batch_id, events=[e.to_dict() for e in events],
+                             limit=PULL_LIMIT, pending=state.count_waiting(db))
+        if batch_id is None:
+            msg["check"] = state.check(db)
+        try:
+            reply = client.exchange(msg)
+        except SyncError as exc:
+            if not exc.retryable:
+                raise _map_error(exc, report) from None
+            failures += 1
+            report.retries += 1
+            sizer.shrink()
+            if failures > MAX_FAILURES:
+                raise _map_error(exc, report) from None
+            sleep(min(30.0, 0.5 * 2 ** (failures - 1)))
+            continue
+        failures = 0
+        sizer.grow()
+        more = _apply_reply(db, reply, batch_id, events, report)
+        if progress:
+            progress(report)
+        if batch_id is None and not more:
+            report.check_ok = reply.get("check") == state.check(db)
+            if report.check_ok or repaired:
+                if not report.check_ok:
+                    with transaction(db):
+                        state.log(db, "mismatch_remains", {"village": state.check(db), "township": reply.get("check")})
+                return
+            _repair(db, client, reply.get("check"), report)
+            repaired = True
+
+
+def _next_batch(db: Database, size: int) -> tuple[str | None, list]:
+    """The batch to send: the one in flight (same id) if it still fits, else a fresh one."""
+    for batch_id, ids in state.outbox(db, "http"):
+        if len(ids) <= size:
+            events = state.events_by_id(db, ids)
+            if events:
+                return batch_id, events
+        # Too big for the link now (or already done): its events are sent again in smaller batches;
+        # the township recognises any it already stored by their ids.
+        with transaction(db):
+            state.drop_outbox(db, batch_id)
+    events = state.waiting_events(db, size)
+    if not events:
+        return None, []
+    batch_id = state.new_batch_id()
+    with transaction(db):
+        state.put_outbox(db, batch_id, "http", [e.id for e in events])
+    return batch_id, events
+
+
+def _apply_reply(db: Database, reply: dict, batch_id: str | None, events: list, report: SyncReport) -> bool:
+    """Apply one answer in one transaction: acknowledgement, pulled events, cursor."""
+    ack = reply.get("ack")
+    try:
+        pulled_raw = p.decode_events(reply.get("events", {"n": 0}))
+    except p.ProtocolError as exc:
+        raise VillageError("sync_refused", message=str(exc)) from None
+    pulled, bad = [], 0
+    settings = settings_store.load(db)
+    for raw in pulled_raw:
+        try:
+            e = validate_event(raw)
+        except EventError:
+            bad += 1
+            continue
+        if e.village != settings.village_code:
+            bad += 1
+            continue
+        pulled.append(e)
+    new_cursor = reply.get("cursor")
+    if not isinstance(new_cursor, int) or new_cursor < 0:
+        raise VillageError("sync_refused", message="cursor")
+    with transaction(db):
+        if batch_id is not None:
+            if not isinstance(ack, dict) or ack.get("batch") != batch_id:
+                raise VillageError("sync_refused", message="ack")
+            refused = [r for r in ack.get("refused", []) if isinstance(r, dict)]
+            refused_ids = {r.get("id") for r in refused}
+            state.mark_known(db, [e.id for e in events if e.id not in refused_ids])
+            if refused:
+                state.quarantine(db, refused)
+                state.log(db, "refused", {"count": len(refused), "codes": sorted({str(r.get('code')) for r in refused})})
+            state.drop_outbox(db, batch_id)
+            if not ack.get("again"):
+                report.pushed += int(ack.get("stored", 0))
+                report.duplicates += int(ack.get("duplicates", 0))
+            report.refused += len(refused)
+        if pulled:
+            observe_remote(db, pulled)
+            changes = apply_events(db, pulled, local=False)
+            report.changes.merge(changes)
+            state.mark_known(db, [e.id for e in pulled])
+            report.pulled += changes.new_events
+        if bad:
+            state.log(db, "pull_refused", {"count": bad})
+        if new_cursor > state.cursor(db):
+            state.set_cursor(db, new_cursor)
+    return bool(reply.get("more"))
+
+
+def _repair(db: Database, client: TownshipClient, theirs: object, report: SyncReport) -> None:
+    """Both sides disagree: find out which events each lacks and send/fetch them again."""
+    try:
+        township_ids = set(client.ids())
+    except SyncError as exc:
+        raise _map_error(exc, report) from None
+    mine = state.known_ids(db)
+    missing_there = sorted(mine - township_ids)
+    missing_here = len(township_ids - mine)
+    own = [i for i, local in state.local_ids_known(db, missing_there) if local]
+    detail = {"village": state.check(db), "township": theirs, "missing_at_township": len(missing_there),
+              "resend": len(own), "missing_here": missing_here}
+    with transaction(db):
+        # Ours: send again. Theirs: pull everything again (storing an event twice is a no-op).
+        state._set_pushed(db, own, state.WAITING)
+        if missing_here:
+            state.set_cursor(db, 0)
+        state.log(db, "repair", detail)
+    report.repaired = True
+    try:
+        client.report("repair", detail)
+    except SyncError:
+        pass  # the township also logged the mismatch itself; the repair goes on regardless
+
+
+# --- USB ---------------------------------------------------------------------------------------
+
+def export_file(db: Database, path: Path) -> dict:
+    """Write the waiting events (in batches) and the pull cursor to an authenticated file."""
+    conn = state.connection(db)
+    if not conn.enrolled:
+        raise VillageError("sync_not_enrolled")
+    settings = settings_store.load(db)
+    batches = []
+    with transaction(db):
+        waiting = state.waiting_events(db, 10**9)
+        for i in range(0, len(waiting), 4000):
+            part = waiting[i:i + 4000]
+            batch_id = state.new_batch_id()
+            state.put_outbox(db, batch_id, "file", [e.id for e in part])
+            batches.append({"id": batch_id, "events": p.encode_events([e.to_dict() for e in part])})
+    body = {"batches": batches, "cursor": state.cursor(db), "pending": len(waiting)}
+    data = p.write_file("village-export", {"village": settings.village_code, "device": settings.device_id,
+                                           "id": state.new_batch_id(), "events": len(waiting)},
+                        body, p.file_key(conn.token))
+    try:
+        Path(path).write_bytes(data)
+    except OSError:
+        raise VillageError("sync_file_write", path=str(path)) from None
+    with transaction(db):
+        state.log(db, "exported", {"path": str(path), "events": len(waiting)})
+    return {"events": len(waiting), "batches": len(batches), "bytes": len(data)}
+
+
+def import_answer(db: Database, path: Path) -> SyncReport:
+    """Apply the township's answer file: acknowledgements, the township's events, the cursor.
+    Importing the same answer twice changes nothing."""
+    conn = state.connection(db)
+    if not conn.enrolled:
+        raise VillageError("sync_not_enrolled")
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        raise VillageError("file_missing", path=str(path)) from None
+    try:
+        head, body = p.read_file(raw, p.file_key(conn.token), "township-answer")
+    except p.ProtocolError as exc:
+        raise VillageError("sync_file_bad", message=str(exc)) from None
+    settings = settings_store.load(db)
+    if head.get("village") != settings.village_code or head.get("device") != settings.device_id:
+        raise VillageError("sync_file_bad", message="这个文件是给别的村或别的电脑的。")
+    report = SyncReport()
+    for ack in body.get("acks", []):
+        if not isinstance(ack, dict):
+            continue
+        ids = state.outbox_ids(db, str(ack.get("batch")))
+        if ids is None:
+            continue  # already applied (the file imported before), or from an older export
+        events = state.events_by_id(db, ids, only_waiting=False)
+        _apply_reply(db, {"ack": ack, "events": {"n": 0}, "cursor": state.cursor(db)}, ack["batch"], events, report)
+    pages = body.get("pages", [])
+    for i, page in enumerate(pages if isinstance(pages, list) else []):
+        last = i == len(pages) - 1
+        cursor = body.get("cursor", 0) if last else state.cursor(db)
+        _apply_reply(db, {"ack": None, "events": page, "cursor": cursor}, None, [], report)
+    report.check_ok = body.get("check") == state.check(db)
+    with transaction(db):
+        state.log(db, "imported", {"path": str(path), "pushed": report.pushed, "pulled": report.pulled,
+                                   "check_ok": report.check_ok})
+    report.waiting = state.count_waiting(db)
+    report.quarantined = state.count_quarantined(db)
+    return report
+
+
+def refused_records(db: Database) -> list[dict]:
+    return state.quarantined(db)
+
+
+def retry_refused(db: Database, event_ids: list[str]) -> int:
+    with transaction(db):
+        return state.release_quarantine(db, event_ids)

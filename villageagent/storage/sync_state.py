@@ -1,0 +1,212 @@
+"""What the village knows about its sync with the township (the only SQL for it).
+
+- The township connection (address, device token, pinned certificate) and the pull cursor are
+  settings; the batches in flight, the refused events and the sync log have their own tables.
+- ``events.pushed``: 0 waiting, 1 known to the township (acknowledged, or pulled from it),
+  2 refused by the township and kept aside with its reason (``sync_quarantine``).
+- ``check`` is the consistency check: the count and XOR digest of the events the township
+  should also hold; the township computes the same over its copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from sqlite_utils import Database
+
+from sync.events import Event
+from villageagent.storage.events import row_to_event
+from villageagent.storage.settings import get_raw, set_raw
+
+WAITING, KNOWN, REFUSED = 0, 1, 2
+_COLS = "id, hlc, village, origin, entity, entity_id, op, data, actor"
+_CHUNK = 500
+
+
+@dataclass
+class Connection:
+    url: str
+    token: str
+    fingerprint: str
+    village: str
+
+    @property
+    def enrolled(self) -> bool:
+        return bool(self.url and self.token)
+
+
+def connection(db: Database) -> Connection:
+    return Connection(url=get_raw(db, "sync_url", "") or "", token=get_raw(db, "sync_token", "") or "",
+                      fingerprint=get_raw(db, "sync_fingerprint", "") or "",
+                      village=get_raw(db, "sync_village", "") or "")
+
+
+def save_connection(db: Database, conn: Connection) -> None:
+    set_raw(db, "sync_url", conn.url)
+    set_raw(db, "sync_token", conn.token)
+    set_raw(db, "sync_fingerprint", conn.fingerprint)
+    set_raw(db, "sync_village", conn.village)
+
+
+def cursor(db: Database) -> int:
+    return int(get_raw(db, "sync_cursor", 0) or 0)
+
+
+def set_cursor(db: Database, value: int) -> None:
+    set_raw(db, "sync_cursor", int(value))
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def _rows_to_events(rows: Iterable[tuple]) -> list[Event]:
+    names = ("id", "hlc", "village", "origin", "entity", "entity_id", "op", "data", "actor")
+    return [row_to_event(dict(zip(names, r))) for r in rows]
+
+
+def waiting_events(db: Database, limit: int) -> list[Event]:
+    """The oldest events of this device not yet known to the township."""
+    rows = db.execute(f"select {_COLS} from events where local = 1 and pushed = 0 order by seq limit ?",
+                      [limit]).fetchall()
+    return _rows_to_events(rows)
+
+
+def events_by_id(db: Database, ids: list[str], *, only_waiting: bool = True) -> list[Event]:
+    out: list[Event] = []
+    extra = " and pushed = 0" if only_waiting else ""
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        out.extend(_rows_to_events(db.execute(
+            f"select {_COLS} from events where id in ({marks}){extra} order by seq", chunk).fetchall()))
+    return out
+
+
+def count_waiting(db: Database) -> int:
+    return db.execute("select count(*) from events where local = 1 and pushed = 0").fetchone()[0]
+
+
+def _set_pushed(db: Database, ids: list[str], value: int, *, only_from: int | None = None) -> None:
+    cond = "" if only_from is None else f" and pushed = {int(only_from)}"
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        db.execute(f"update events set pushed = ? where id in ({marks}){cond}", [value, *chunk])
+
+
+def mark_known(db: Database, ids: list[str]) -> None:
+    """Acknowledged by, or pulled from, the township."""
+    _set_pushed(db, ids, KNOWN)
+
+
+def quarantine(db: Database, refused: list[dict[str, Any]]) -> None:
+    """Keep refused events aside with the township's reason; they no longer block the queue."""
+    at = _now()
+    ids = [r["id"] for r in refused if isinstance(r.get("id"), str)]
+    db.conn.executemany(
+        "insert or replace into sync_quarantine (event_id, code, message, at) values (?, ?, ?, ?)",
+        [(r["id"], str(r.get("code", ""))[:64], str(r.get("message", ""))[:500], at) for r in refused
+         if isinstance(r.get("id"), str)])
+    _set_pushed(db, ids, REFUSED)
+
+
+def quarantined(db: Database) -> list[dict[str, Any]]:
+    """Refused events with their reasons, newest first, for the cadre to see."""
+    rows = db.execute(
+        "select q.event_id, q.code, q.message, q.at, e.entity, e.entity_id, e.op, e.data from sync_quarantine q "
+        "left join events e on e.id = q.event_id order by q.at desc").fetchall()
+    return [{"event_id": r[0], "code": r[1], "message": r[2], "at": r[3], "entity": r[4], "entity_id": r[5],
+             "op": r[6], "data": json.loads(r[7]) if r[7] else {}} for r in rows]
+
+
+def release_quarantine(db: Database, ids: list[str]) -> int:
+    """Send refused events again (after the township fixed whatever made it refuse them)."""
+    _set_pushed(db, ids, WAITING, only_from=REFUSED)
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        db.execute(f"delete from sync_quarantine where event_id in ({','.join('?' * len(chunk))})", chunk)
+    return len(ids)
+
+
+def count_quarantined(db: Database) -> int:
+    return db.execute("select count(*) from sync_quarantine").fetchone()[0]
+
+
+# --- batches in flight ---------------------------------------------------------------------------
+
+def new_batch_id() -> str:
+    return uuid.uuid4().hex
+
+
+def put_outbox(db: Database, batch_id: str, via: str, ids: list[str]) -> None:
+    db.execute("insert or replace into sync_outbox (batch_id, via, event_ids, created_at) values (?, ?, ?, ?)",
+               [batch_id, via, json.dumps(ids), _now()])
+
+
+def outbox(db: Database, via: str) -> list[tuple[str, list[str]]]:
+    rows = db.execute("select batch_id, event_ids from sync_outbox where via = ? order by created_at, batch_id",
+                      [via]).fetchall()
+    return [(r[0], json.loads(r[1])) for r in rows]
+
+
+def outbox_ids(db: Database, batch_id: str) -> list[str] | None:
+    row = db.execute("select event_ids from sync_outbox where batch_id = ?", [batch_id]).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def drop_outbox(db: Database, batch_id: str) -> None:
+    db.execute("delete from sync_outbox where batch_id = ?", [batch_id])
+
+
+# --- the consistency check -----------------------------------------------------------------------
+
+def check(db: Database) -> dict[str, Any]:
+    """Count and digest of the events the township should hold too (``pushed = 1``)."""
+    acc = 0
+    n = 0
+    for (eid,) in db.execute("select id from events where pushed = 1"):
+        acc ^= uuid.UUID(eid).int
+        n += 1
+    return {"count": n, "digest": f"{acc:032x}"}
+
+
+def known_ids(db: Database) -> set[str]:
+    return {r[0] for r in db.execute("select id from events where pushed = 1")}
+
+
+def local_ids_known(db: Database, ids: Iterable[str]) -> list[tuple[str, int]]:
+    """(id, local) of the given ids that this database holds."""
+    ids = list(ids)
+    out: list[tuple[str, int]] = []
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        out.extend(db.execute(f"select id, local from events where id in ({','.join('?' * len(chunk))})",
+                              chunk).fetchall())
+    return out
+
+
+# --- the sync log --------------------------------------------------------------------------------
+
+def log(db: Database, kind: str, detail: dict[str, Any]) -> None:
+    db.execute("insert into sync_log (at, kind, detail) values (?, ?, ?)",
+               [_now(), kind, json.dumps(detail, ensure_ascii=False)])
+    # The log is for people; keep the last thousand lines.
+    db.execute("delete from sync_log where id <= (select max(id) from sync_log) - 1000")
+
+
+def recent_log(db: Database, limit: int = 50) -> list[dict[str, Any]]:
+    rows = db.execute("select at, kind, detail from sync_log order by id desc limit ?", [limit]).fetchall()
+    return [{"at": r[0], "kind": r[1], "detail": json.loads(r[2])} for r in rows]
+
+
+def last_result(db: Database) -> dict[str, Any]:
+    return get_raw(db, "sync_last", {}) or {}
+
+
+def set_last_result(db: Database, result: dict[str, Any]) -> None:
+    set_raw(db, "sync_last", result)
