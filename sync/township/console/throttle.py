@@ -1,7 +1,8 @@
 """Sign-in throttling (issue 6): after repeated failures a user name or an address waits.
 
-- ``MAX_FAILURES`` failures within ``WINDOW`` lock that key for ``LOCK``; a success clears the
-  user name's counter. Counted in the database, so it holds across server threads and restarts.
+- ``MAX_FAILURES`` failures of one user name (``MAX_ADDRESS_FAILURES`` from one address, higher
+  because colleagues may share a gateway) within ``WINDOW`` lock that key for ``LOCK``; a success
+  clears the user name's counter. Counted in the database, so it holds across server threads and restarts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.utils import timezone
 from sync.township.console.models import LoginThrottle
 
 MAX_FAILURES = 5
+MAX_ADDRESS_FAILURES = 20
 WINDOW = dt.timedelta(minutes=15)
 LOCK = dt.timedelta(minutes=15)
 
@@ -46,7 +48,8 @@ def record_failure(keys: list[str]) -> None:
                 continue
             LoginThrottle.objects.filter(pk=row.pk).update(failures=F("failures") + 1)
             row.refresh_from_db()
-            if row.failures >= MAX_FAILURES:
+            limit = MAX_FAILURES if key.startswith("user:") else MAX_ADDRESS_FAILURES
+            if row.failures >= limit:
                 LoginThrottle.objects.filter(pk=row.pk).update(locked_until=now + LOCK)
 
 
