@@ -99,6 +99,8 @@ def farm_status_label(status: str) -> str:
     """Farm-supply 'delivered' is 送达 (goods at the door), not a certificate's 交付."""
     if status == "delivered":
         return Q.translate("labels", "已送达")
+    if status == "cancelled":
+        return Q.translate("labels", "已取消")
     return status_label(status)
 
 

@@ -171,7 +171,10 @@ class OrdersScreen(QWidget):
         self.ctx.tasks.read(lambda db: load_round(db, round_name, item_code), self._on_loaded)
 
     def _on_loaded(self, data: dict[str, Any]) -> None:
+        # Keep the households the cadre selected: marking them purchased, then delivered, is two clicks.
+        keep = set(self.selected_ids())
         self.orders.set_rows(data["orders"])
+        self._reselect(keep)
         self.lines = data["lines"]
         self.purchase.set_rows([vars(line) for line in self.lines])
         households = len({o["resident_id"] for o in data["orders"] if o["status"] != "cancelled"})
@@ -183,6 +186,15 @@ class OrdersScreen(QWidget):
             .replace("%1", str(households)).replace("%2", format_fen(amount))
             .replace("%3", format_fen(collected)).replace("%4", str(waiting)))
         self.round_did_load.emit()
+
+    def _reselect(self, ids: set[str]) -> None:
+        from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+        selection = QItemSelection()
+        for row, r in enumerate(self.orders.rows()):
+            if r["id"] in ids:
+                selection.select(self.orders.index(row, 0), self.orders.index(row, self.orders.columnCount() - 1))
+        self.table.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect)
 
     def selected_ids(self) -> list[str]:
         rows = {i.row() for i in self.table.selectionModel().selectedRows()}

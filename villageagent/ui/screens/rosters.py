@@ -139,7 +139,10 @@ class RostersScreen(QWidget):
         self.ctx.tasks.read(lambda db: load_roster(db, rid), self._on_loaded, lambda exc: show_error(self, exc))
 
     def _on_loaded(self, data: dict[str, Any]) -> None:
+        # Keep the households the cadre selected: marking them purchased, then delivered, is two clicks.
+        keep = set(self.selected_ids())
         self.lines.set_rows(data["lines"])
+        self._reselect(keep)
         t = data["totals"]
         balance = self.tr("✓ 账目相符") if t.balanced else self.tr("✗ 账目不符，请核对")
         self.totals.setText(
@@ -149,6 +152,15 @@ class RostersScreen(QWidget):
             .replace("%5", str(t.confirmed_count)).replace("%6", str(t.unpaid_count))
             .replace("%7", format_fen(t.unpaid_fen)).replace("%8", str(t.problem_count)) + "  " + balance)
         self.roster_did_load.emit()
+
+    def _reselect(self, ids: set[str]) -> None:
+        from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+        selection = QItemSelection()
+        for row, r in enumerate(self.lines.rows()):
+            if r["id"] in ids:
+                selection.select(self.lines.index(row, 0), self.lines.index(row, self.lines.columnCount() - 1))
+        self.table.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect)
 
     def selected_ids(self) -> list[str]:
         rows = {i.row() for i in self.table.selectionModel().selectedRows()}
