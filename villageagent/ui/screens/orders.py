@@ -219,16 +219,20 @@ class OrdersScreen(QWidget):
         rows = "".join(
             f"<tr><td>{escape(l.item_name)}</td><td class='num'>{l.households}</td>"
             f"<td class='num'>{l.quantity:g} {escape(l.unit)}</td><td class='num'>{format_fen(l.amount_fen)}</td></tr>"
-            for l in self.lines)
-        total = sum(l.amount_fen for l in self.lines)
-        return (f"<html><body><h1>{escape(s.township_name + s.village_name)} {escape(self.tr('农资采购单'))}</h1>"
-                f"<p class='sub'>{escape(self.tr('订购批次：'))}{escape(self.round.currentText())}</p>"
-                f"<table class='grid' width='100%' cellspacing='0'><tr><th>{escape(self.tr('品种'))}</th>"
-                f"<th class='num'>{escape(self.tr('户数'))}</th><th class='num'>{escape(self.tr('数量'))}</th>"
-                f"<th class='num'>{escape(self.tr('金额(元)'))}</th></tr>{rows}"
-                f"<tr><td><b>{escape(self.tr('合计'))}</b></td><td></td><td></td>"
+            for line in self.lines)
+        total = sum(line.amount_fen for line in self.lines)
+        t = {"title": self.tr("农资采购单"), "round": self.tr("订购批次："), "item": self.tr("品种"),
+             "households": self.tr("户数"), "quantity": self.tr("数量"), "amount": self.tr("金额(元)"),
+             "total": self.tr("合计"), "cadre": self.tr("代办员：")}
+        t = {k: escape(v) for k, v in t.items()}
+        return (f"<html><body><h1>{escape(s.township_name + s.village_name)} {t['title']}</h1>"
+                f"<p class='sub'>{t['round']}{escape(self.round.currentText())}</p>"
+                f"<table class='grid' width='100%' cellspacing='0'><tr><th>{t['item']}</th>"
+                f"<th class='num'>{t['households']}</th><th class='num'>{t['quantity']}</th>"
+                f"<th class='num'>{t['amount']}</th></tr>{rows}"
+                f"<tr><td><b>{t['total']}</b></td><td></td><td></td>"
                 f"<td class='num'><b>{format_fen(total)}</b></td></tr></table>"
-                f"<p class='foot'>{escape(self.tr('代办员：'))}{escape(s.cadre_name)}</p></body></html>")
+                f"<p class='foot'>{t['cadre']}{escape(s.cadre_name)}</p></body></html>")
 
     def print_purchase_list(self) -> None:
         printing.preview(self, self.purchase_html(), page="A4", title=self.tr("农资采购单"))

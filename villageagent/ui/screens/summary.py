@@ -82,9 +82,9 @@ class SummaryScreen(QWidget):
     def _on_loaded(self, s: MonthlySummary) -> None:
         self.summary = s
         place = self.ctx.settings.township_name + self.ctx.settings.village_name
-        self.title.setText(f"<b style='font-size:13pt'>{escape(place)} {s.month} {escape(self.tr('月度汇总表'))}</b>"
-                           f"&nbsp;&nbsp;<span style='color:#555'>"
-                           f"{escape(self.tr('超期统计截至 %1').replace('%1', s.as_of.isoformat()))}</span>")
+        heading, as_of = self.tr("月度汇总表"), self.tr("超期统计截至 %1").replace("%1", s.as_of.isoformat())
+        self.title.setText(f"<b style='font-size:13pt'>{escape(place)} {s.month} {escape(heading)}</b>"
+                           f"&nbsp;&nbsp;<span style='color:#555'>{escape(as_of)}</span>")
         rows = self.table_rows(s)
         self.table.setRowCount(len(rows))
         for r, values in enumerate(rows):
@@ -117,14 +117,16 @@ class SummaryScreen(QWidget):
         return rows
 
     def extra_html(self, s: MonthlySummary) -> str:
-        supplies = "；".join(f"{escape(l['item_name'])} {l['households']}{escape(self.tr('户'))} "
-                            f"{l['quantity']:g}{escape(l['unit'])} {format_fen(l['amount_fen'])}{escape(self.tr('元'))}"
-                            for l in s.supplies) or self.tr("无")
+        households, yuan = self.tr("户"), self.tr("元")
+        supplies = "；".join(f"{escape(line['item_name'])} {line['households']}{escape(households)} "
+                            f"{line['quantity']:g}{escape(line['unit'])} {format_fen(line['amount_fen'])}{escape(yuan)}"
+                            for line in s.supplies) or self.tr("无")
         logs = "，".join(f"{escape(i18n.log_type_label(t))} {n}" for t, n in sorted(s.logs.items())) or self.tr("无")
-        return (f"<b>{escape(self.tr('农资代购：'))}</b>{supplies}<br>"
-                f"<b>{escape(self.tr('补贴发放：'))}</b>"
-                f"{escape(self.tr('%1 笔，共 %2 元').replace('%1', str(s.subsidies_paid_count)).replace('%2', format_fen(s.subsidies_paid_fen)))}<br>"
-                f"<b>{escape(self.tr('其他工作：'))}</b>{logs}")
+        paid = self.tr("%1 笔，共 %2 元").replace("%1", str(s.subsidies_paid_count)) \
+            .replace("%2", format_fen(s.subsidies_paid_fen))
+        labels = (self.tr("农资代购："), self.tr("补贴发放："), self.tr("其他工作："))
+        return (f"<b>{escape(labels[0])}</b>{supplies}<br><b>{escape(labels[1])}</b>{escape(paid)}<br>"
+                f"<b>{escape(labels[2])}</b>{logs}")
 
     def print_html(self) -> str:
         assert self.summary is not None
@@ -133,12 +135,14 @@ class SummaryScreen(QWidget):
         body = "".join("<tr>" + "".join(f"<td{' class=num' if c else ''}>{escape(v)}</td>" for c, v in enumerate(row))
                        + "</tr>" for row in self.table_rows(s))
         place = self.ctx.settings.township_name + self.ctx.settings.village_name
-        return (f"<html><body><h1>{escape(place)} {s.month} {escape(self.tr('月度汇总表'))}</h1>"
-                f"<p class='sub'>{escape(self.tr('超期统计截至 %1').replace('%1', s.as_of.isoformat()))}</p>"
+        heading, as_of = self.tr("月度汇总表"), self.tr("超期统计截至 %1").replace("%1", s.as_of.isoformat())
+        chart_title, filled_by = self.tr("各类事项的办理状态（件）"), self.tr("填报人：")
+        return (f"<html><body><h1>{escape(place)} {s.month} {escape(heading)}</h1>"
+                f"<p class='sub'>{escape(as_of)}</p>"
                 f"<table class='grid' width='100%' cellspacing='0'><tr>{head}</tr>{body}</table>"
-                f"<h2>{escape(self.tr('各类事项的办理状态（件）'))}</h2><img src='chart.png' width='640'>"
+                f"<h2>{escape(chart_title)}</h2><img src='chart.png' width='640'>"
                 f"<p>{self.extra_html(s)}</p>"
-                f"<p class='foot'>{escape(self.tr('填报人：'))}{escape(self.ctx.settings.cadre_name)}</p></body></html>")
+                f"<p class='foot'>{escape(filled_by)}{escape(self.ctx.settings.cadre_name)}</p></body></html>")
 
     def print_summary(self) -> None:
         if self.summary is None:

@@ -1,0 +1,63 @@
+"""Chinese by default, English when chosen in settings (at once) or by VILLAGEAGENT_LANG."""
+
+from __future__ import annotations
+
+from villageagent.domain.errors import ValidationError
+from villageagent.services.errands import register_errand
+from villageagent.storage import settings as settings_store
+from villageagent.ui import i18n
+
+
+def _nav(window) -> list[str]:
+    return [window.nav.item(i).text() for i in range(window.nav.count())]
+
+
+def test_switching_to_english_in_settings_retranslates_the_window(window, store, add_resident):
+    r = add_resident("张桂英")
+    register_errand(store, resident_id=r["id"], item_code="Z003")
+    assert _nav(window)[0] == "代办事项"
+    errands = window.show_screen("errands")
+    errands.apply_filter()  # arranged behind the window's back
+    assert errands.model.data(errands.model.index(0, 5)) == "已收件"
+
+    screen = window.show_screen("settings")
+    screen.language.setCurrentIndex(screen.language.findData("en"))
+    screen.save_button.click()
+
+    assert i18n.current_language() == "en"
+    assert settings_store.load(store).language == "en"
+    assert _nav(window) == ["Errands", "Residents", "Farm supplies", "Subsidies", "Logs", "Monthly summary", "Settings"]
+    assert window.menuBar().actions()[0].text() == "&Errands"
+    assert window.sync_status.label.text() == "Sync: not enrolled"
+    errands = window.show_screen("errands")
+    assert "pinyin initials" in errands.search.placeholderText()
+    assert errands.model.data(errands.model.index(0, 5)) == "Received"
+    assert errands.model.headerData(0, __import__("PySide6.QtCore").QtCore.Qt.Horizontal) == "Number"
+    assert errands.count_label.text() == "1 errand"
+    # The core's error messages follow the same choice.
+    assert i18n.error_text(ValidationError("phone")).startswith("The mobile number")
+    # The settings screen itself was rebuilt in English and still shows the choice.
+    assert window.screen("settings").language.currentData() == "en"
+
+    # And back to Chinese.
+    screen = window.show_screen("settings")
+    screen.language.setCurrentIndex(screen.language.findData("zh"))
+    screen.save_button.click()
+    assert _nav(window)[0] == "代办事项"
+    assert i18n.error_text(ValidationError("phone")).startswith("手机号")
+
+
+def test_language_choice_order(monkeypatch):
+    monkeypatch.setenv("VILLAGEAGENT_LANG", "en")
+    assert i18n.choose_language("zh") == "en"
+    monkeypatch.setenv("VILLAGEAGENT_LANG", "zh")
+    assert i18n.choose_language("en") == "zh"
+    monkeypatch.delenv("VILLAGEAGENT_LANG")
+    assert i18n.choose_language("en") == "en"
+    assert i18n.choose_language("") in ("zh", "en")  # the system's locale decides
+
+
+def test_every_english_translation_is_finished():
+    text = (i18n.translations_dir() / "villageagent_en.ts").read_text(encoding="utf-8")
+    assert 'type="unfinished"' not in text
+    assert (i18n.translations_dir() / "villageagent_en.qm").stat().st_size > 1000
