@@ -290,6 +290,8 @@ def reconciliation() -> tuple[list[dict[str, Any]], dict[str, int]]:
         for k in total:
             r[k] = r[k] or 0
             total[k] += r[k]
+        r["unpaid_fen"] = r["fen"] - r["paid_fen"]
+    total["unpaid_fen"] = total["fen"] - total["paid_fen"]
     return rows, total
 
 
