@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -76,7 +76,7 @@ def _stamp(village: m.Village, floor: str | None = None) -> str:
 def _xor_ids(ids: Iterable[str]) -> int:
     acc = 0
     for i in ids:
-        acc ^= uuid.UUID(str(i)).int
+        acc ^= int(str(i).replace("-", ""), 16)
     return acc
 
 
@@ -100,33 +100,55 @@ def _local_date(hlc: str) -> str:
     return timezone.localtime(when).date().isoformat()
 
 
-def store_events(village: m.Village, events: Sequence[WireEvent], *, batch: m.Batch | None = None) -> Stored:
+def _lookup(column: str, values: Sequence[Any]) -> list[tuple[Any, int]]:
+    """(value, village_id) of stored events whose ``column`` is one of ``values`` (raw SQL: the
+    ORM's per-query overhead dominated a push)."""
+    q = connection.ops.quote_name
+    out: list[tuple[Any, int]] = []
+    with connection.cursor() as cur:
+        for i in range(0, len(values), _CHUNK):
+            chunk = values[i:i + _CHUNK]
+            cur.execute(f"SELECT DISTINCT {q(column)}, {q('village_id')} FROM {q(m.Event._meta.db_table)} "
+                        f"WHERE {q(column)} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            out.extend(cur.fetchall())
+    return out
+
+
+def _uuid_param(text: str) -> Any:
+    return uuid.UUID(text) if connection.vendor == "postgresql" else uuid.UUID(text).hex
+
+
+def event_owners(ids: Sequence[str]) -> dict[str, int]:
+    """Stored event id -> its village (pk)."""
+    return {str(uuid.UUID(str(v))): village for v, village in _lookup("event_id", [_uuid_param(i) for i in ids])}
+
+
+def entity_owners(entity_ids: Sequence[str]) -> dict[str, set[int]]:
+    """Entity id -> the villages (pks) that have events for it."""
+    out: dict[str, set[int]] = defaultdict(set)
+    for entity_id, village in _lookup("entity_id", list(entity_ids)):
+        out[entity_id].add(village)
+    return out
+
+
+def store_events(village: m.Village, events: Sequence[WireEvent], *, batch: m.Batch | None = None,
+                 owners: dict[str, int] | None = None, entities: dict[str, set[int]] | None = None) -> Stored:
     """Insert the events not yet known (by id) and re-derive what they touch.
 
     - The caller holds the village lock inside a transaction and has checked the events belong
-      to this village.
+      to this village; ``owners``/``entities`` are lookups it already made (else made here).
     """
     result = Stored()
     unique = {e.id: e for e in events}
-    known: set[str] = set()
-    ids = list(unique)
-    for i in range(0, len(ids), _CHUNK):
-        known.update(str(x) for x in m.Event.objects.filter(event_id__in=ids[i:i + _CHUNK])
-                     .values_list("event_id", flat=True))
+    known = owners if owners is not None else event_owners(list(unique))
     fresh = [e for i, e in unique.items() if i not in known]
     result.duplicates = len(unique) - len(fresh)
     if not fresh:
         return result
-    entity_ids = sorted({e.entity_id for e in fresh})
-    existing: set[str] = set()
-    for i in range(0, len(entity_ids), _CHUNK):
-        existing.update(m.Event.objects.filter(entity_id__in=entity_ids[i:i + _CHUNK], village=village)
-                        .values_list("entity_id", flat=True).distinct())
-    m.Event.objects.bulk_create([
-        m.Event(event_id=e.id, hlc=e.hlc, village=village, origin=e.origin, entity=e.entity,
-                entity_id=e.entity_id, op=e.op, data=e.data, actor=e.actor, batch=batch)
-        for e in fresh
-    ], batch_size=_CHUNK)
+    if entities is None:
+        entities = entity_owners(sorted({e.entity_id for e in fresh}))
+    existing = {eid for eid, villages in entities.items() if village.pk in villages}
+    _insert_events(village, fresh, batch)
     result.stored = len(fresh)
     digest = int(village.digest, 16) ^ _xor_ids(e.id for e in fresh)
     top = max(e.hlc for e in fresh)
@@ -146,6 +168,49 @@ def store_events(village: m.Village, events: Sequence[WireEvent], *, batch: m.Ba
     for entity, entity_id in by_entity:
         result.touched[entity].add(entity_id)
     return result
+
+
+def _insert_events(village: m.Village, events: Sequence[WireEvent], batch: m.Batch | None) -> None:
+    # Plain executemany instead of bulk_create: the ORM spends most of a push compiling one
+    # VALUES tuple per row (measured: 3.7 s of 6 s for 16,000 rows).
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    native_uuid = connection.vendor == "postgresql"
+    table = m.Event._meta.db_table
+    cols = ["event_id", "hlc", "village_id", "origin", "entity", "entity_id", "op", "data", "actor", "applied",
+            "batch_id", "received_at"]
+    sql = f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
+    batch_pk = batch.pk if batch else None
+    rows = [(uuid.UUID(e.id) if native_uuid else uuid.UUID(e.id).hex, e.hlc, village.pk, e.origin, e.entity,
+             e.entity_id, e.op, ops.adapt_json_value(e.data, None), e.actor, True, batch_pk, now) for e in events]
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), _CHUNK * 4):
+            cur.executemany(sql, rows[i:i + _CHUNK * 4])
+
+
+def _upsert(model: type, rows: list[dict[str, Any]], fields: list[str]) -> None:
+    """Insert or update projection rows by ``entity_id`` (same reason as ``_insert_events``)."""
+    ops = connection.ops
+    meta = model._meta
+    names = ["entity_id", *fields]
+    q = connection.ops.quote_name
+    columns = [q(meta.get_field(n).column) for n in names]
+    json_cols = {i for i, n in enumerate(names) if isinstance(meta.get_field(n), models.JSONField)}
+    sql = (f"INSERT INTO {q(meta.db_table)} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+           f"ON CONFLICT ({q('entity_id')}) DO UPDATE SET "
+           + ", ".join(f"{c} = excluded.{c}" for c in columns[1:]))
+    params = []
+    for obj in rows:
+        values = []
+        for i, n in enumerate(names):
+            if i in json_cols:
+                values.append(ops.adapt_json_value(obj[n], None))
+            else:
+                values.append(obj[n])
+        params.append(values)
+    with connection.cursor() as cur:
+        for i in range(0, len(params), _CHUNK * 4):
+            cur.executemany(sql, params[i:i + _CHUNK * 4])
 
 
 def _entity_events(village: m.Village, entity_id: str) -> list[WireEvent]:
@@ -176,10 +241,10 @@ def _int(value: Any) -> int:
 
 
 def _project(village: m.Village, by_entity: dict[tuple[str, str], list[WireEvent]]) -> None:
-    errands: list[m.Errand] = []
-    residents: list[m.Resident] = []
-    logs: list[m.LogEntry] = []
-    rosters: list[m.Roster] = []
+    errands: list[dict[str, Any]] = []
+    residents: list[dict[str, Any]] = []
+    logs: list[dict[str, Any]] = []
+    rosters: list[dict[str, Any]] = []
     applied_off: list[str] = []
     for (entity, entity_id), events in by_entity.items():
         folded = fold(events)
@@ -193,8 +258,8 @@ def _project(village: m.Village, by_entity: dict[tuple[str, str], list[WireEvent
                 continue
             wf = WORKFLOWS[kind]
             quantity = s.get("quantity")
-            errands.append(m.Errand(
-                village=village, entity_id=entity_id, number=_text(s.get("number"), 40), kind=kind,
+            errands.append(dict(
+                village=village.pk, entity_id=entity_id, number=_text(s.get("number"), 40), kind=kind,
                 item_code=_text(s.get("item_code"), 16), item_name=_text(s.get("item_name"), 60),
                 resident_id=_text(s.get("resident_id"), 64), status=s["status"], reason=_text(s.get("reason"), 500),
                 tier=_text(s.get("tier") or "township", 16),
@@ -209,30 +274,29 @@ def _project(village: m.Village, by_entity: dict[tuple[str, str], list[WireEvent
                 state=s,
             ))
         elif entity == "resident":
-            residents.append(m.Resident(
-                village=village, entity_id=entity_id, name=_text(s.get("name"), 40),
+            residents.append(dict(
+                village=village.pk, entity_id=entity_id, name=_text(s.get("name"), 40),
                 id_number=_text(s.get("id_number"), 18), phone=_text(s.get("phone"), 20),
                 group=_text(s.get("group"), 40), address=_text(s.get("address"), 200),
                 created_hlc=s["created_hlc"], updated_hlc=s.get("updated_hlc", s["created_hlc"]),
             ))
         elif entity == "log":
-            logs.append(m.LogEntry(
-                village=village, entity_id=entity_id, type=_text(s.get("type"), 16),
+            logs.append(dict(
+                village=village.pk, entity_id=entity_id, type=_text(s.get("type"), 16),
                 resident_id=s.get("resident_id") if isinstance(s.get("resident_id"), str) else None,
                 summary=_text(s.get("summary"), 500), outcome=_text(s.get("outcome"), 200),
                 date=_text(s.get("date"), 10), created_hlc=s["created_hlc"],
             ))
         elif entity == "roster":
-            rosters.append(m.Roster(
-                village=village, entity_id=entity_id, item_code=_text(s.get("item_code"), 16),
+            rosters.append(dict(
+                village=village.pk, entity_id=entity_id, item_code=_text(s.get("item_code"), 16),
                 title=_text(s.get("title"), 60), month=_text(s.get("month"), 7), note=_text(s.get("note"), 200),
                 created_hlc=s["created_hlc"],
             ))
     for model, rows, fields in ((m.Errand, errands, _ERRAND_FIELDS), (m.Resident, residents, _RESIDENT_FIELDS),
                                 (m.LogEntry, logs, _LOG_FIELDS), (m.Roster, rosters, _ROSTER_FIELDS)):
         if rows:
-            model.objects.bulk_create(rows, batch_size=_CHUNK, update_conflicts=True,
-                                      unique_fields=["entity_id"], update_fields=fields)
+            _upsert(model, rows, fields)
     if applied_off:
         # The fold keeps an illegal step in the timeline without applying it; mark it so.
         for i in range(0, len(applied_off), _CHUNK):
@@ -277,10 +341,12 @@ def receive_batch(device: m.Device, batch_id: str, raw_events: list[Any], *, via
                 refused.append(_refuse(raw, code, REFUSALS[code]))
                 continue
             good.append(event)
-        good, more_refused = _check_ownership(village, good)
+        owners = event_owners([e.id for e in good])
+        entities = entity_owners(sorted({e.entity_id for e in good}))
+        good, more_refused = _check_ownership(village, good, owners, entities)
         refused.extend(more_refused)
         batch = m.Batch.objects.create(batch_id=batch_id, device=device, via=via)
-        result = store_events(village, good, batch=batch)
+        result = store_events(village, good, batch=batch, owners=owners, entities=entities)
         ack = {"batch": batch_id, "stored": result.stored, "duplicates": result.duplicates, "refused": refused}
         batch.accepted, batch.duplicates, batch.refused, batch.ack = (
             result.stored, result.duplicates, len(refused), ack)
@@ -304,18 +370,11 @@ def _event_refusal(device: m.Device, village: m.Village, event: WireEvent) -> st
     return None
 
 
-def _check_ownership(village: m.Village, events: list[WireEvent]) -> tuple[list[WireEvent], list[dict[str, str]]]:
+def _check_ownership(village: m.Village, events: list[WireEvent], owners: dict[str, int],
+                     entities: dict[str, set[int]]) -> tuple[list[WireEvent], list[dict[str, str]]]:
     """Refuse events that touch another village's entity or reuse another village's event id."""
-    entity_ids = sorted({e.entity_id for e in events})
-    foreign: set[str] = set()
-    for i in range(0, len(entity_ids), _CHUNK):
-        foreign.update(m.Event.objects.filter(entity_id__in=entity_ids[i:i + _CHUNK])
-                       .exclude(village=village).values_list("entity_id", flat=True).distinct())
-    ids = [e.id for e in events]
-    clash: set[str] = set()
-    for i in range(0, len(ids), _CHUNK):
-        clash.update(str(x) for x in m.Event.objects.filter(event_id__in=ids[i:i + _CHUNK])
-                     .exclude(village=village).values_list("event_id", flat=True))
+    foreign = {eid for eid, villages in entities.items() if villages - {village.pk}}
+    clash = {i for i, v in owners.items() if v != village.pk}
     if not foreign and not clash:
         return events, []
     keep, refused = [], []

@@ -1,0 +1,223 @@
+"""Push N generator records from a village store to a township center on loopback.
+
+Usage:
+    python bench/sync_throughput.py --n 10000 [--json] [--runs 1]
+
+- Records come from the shared generator (``../shared/bench/peer/gen_errands.py``, the same
+  records the PouchDB peer pushes); each becomes a resident create and an errand create event.
+- The township runs as a real ``township-center serve`` (waitress, SQLite) in its own process;
+  the village client talks to it through a small byte-counting TCP proxy (both directions).
+- Times only the sync (like the peer times only its replication). Prints a table; with
+  ``--json`` the last line is one JSON object: records, seconds, requests, bytes_sent,
+  bytes_received (plus a few more keys).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+GEN = ROOT.parent / "shared" / "bench" / "peer" / "gen_errands.py"
+INITIAL = {"certificate": "received", "subsidy": "listed", "farm_supply": "ordered"}
+
+
+class CountingProxy:
+    """A TCP proxy on loopback that counts the bytes each way."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.sent = 0  # client -> server
+        self.received = 0  # server -> client
+        self.connections = 0
+        self._lock = threading.Lock()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            with self._lock:
+                self.connections += 1
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            for a, b, up in ((client, upstream, True), (upstream, client, False)):
+                threading.Thread(target=self._pump, args=(a, b, up), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, up: bool) -> None:
+        try:
+            while data := src.recv(262144):
+                with self._lock:
+                    if up:
+                        self.sent += len(data)
+                    else:
+                        self.received += len(data)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def reset(self) -> None:
+        with self._lock:
+            self.sent = self.received = self.connections = 0
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _records(n: int, seed: int) -> list[dict]:
+    spec = importlib.util.spec_from_file_location("gen_errands", GEN)
+    mod = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(mod)
+    return list(mod.generate(n, seed))
+
+
+def load_village(db, records: list[dict]) -> int:
+    """Each record becomes a resident create + an errand create of this laptop (as if typed in)."""
+    from sync.events import Event, new_event_id
+    from sync.hlc import HybridClock
+    from villageagent.services.base import transaction
+    from villageagent.storage import settings as settings_store
+    from villageagent.storage.events import apply_events
+
+    s = settings_store.load(db)
+    clock = HybridClock(s.device_id)
+    items: dict[str, str] = {}
+    events = []
+    for i, r in enumerate(records, start=1):
+        res = r["resident"]
+        rid = str(uuid.UUID(int=uuid.UUID(r["id"]).int ^ 1))  # deterministic per record
+        code = items.setdefault(r["item"], f"G{len(items) + 1:03d}")
+        events.append(Event(new_event_id(), clock.now(), s.village_code, s.device_id, "resident", rid, "create",
+                            {"name": res["name"], "id_number": res["id_number"], "phone": res["phone"],
+                             "group": res["group"], "address": ""}, s.cadre_name))
+        events.append(Event(new_event_id(), clock.now(), s.village_code, s.device_id, "errand", r["id"], "create", {
+            "number": f"{s.village_code}-{s.device_code}-{i:06d}", "kind": r["kind"], "item_code": code,
+            "item_name": r["item"], "resident_id": rid, "quantity": r["quantity"], "unit": "",
+            "amount_fen": r["amount_cents"], "materials": [], "note": r["note"], "tier": "township",
+            "promised_date": r["promised_by"], "created_date": r["created_at"][:10], "round": "",
+            "status": INITIAL[r["kind"]]}, s.cadre_name))
+    with transaction(db):
+        apply_events(db, events, local=True)
+        settings_store.set_raw(db, "last_hlc", events[-1].hlc)
+    return len(events)
+
+
+def run(n: int, seed: int, workdir: Path) -> dict:
+    env = {**os.environ, "TOWNSHIP_HOME": str(workdir / "township"), "VILLAGEAGENT_HOME": str(workdir / "village")}
+    env.pop("DATABASE_URL", None)
+    os.environ["VILLAGEAGENT_HOME"] = env["VILLAGEAGENT_HOME"]
+    cli = [sys.executable, "-m", "sync.township.cli"]
+    subprocess.run(cli + ["init", "--admin-user", "bench", "--admin-password", "bench-pass"], env=env, check=True,
+                   cwd=ROOT, stdout=subprocess.DEVNULL)
+    code = subprocess.run(cli + ["enroll", "LTA01"], env=env, check=True, cwd=ROOT, capture_output=True,
+                          text=True).stdout.strip().splitlines()[-1]
+    port = _free_port()
+    server = subprocess.Popen(cli + ["serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proxy = None
+    try:
+        from sync.client import TownshipClient
+
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            if TownshipClient(base).ping():
+                break
+            time.sleep(0.1)
+        from villageagent.services import sync as service
+        from villageagent.services.village import setup_village
+        from villageagent.storage.db import open_db
+
+        db = open_db(workdir / "village.db")
+        setup_village(db, code="LTA01", name="枫林村", cadre_name="李春燕", device_id="dev0bench0001",
+                      device_code="K7Q")
+        records = _records(n, seed)
+        events = load_village(db, records)
+        service.enroll(db, base, code)
+        proxy = CountingProxy(port)
+        via = f"http://127.0.0.1:{proxy.port}"
+
+        def factory(conn):
+            return TownshipClient(via, conn.token)
+
+        started = time.perf_counter()
+        report = service.sync_now(db, client_factory=factory)
+        seconds = time.perf_counter() - started
+        first = {"requests": report.requests, "sent": proxy.sent, "received": proxy.received}
+        proxy.reset()
+        quiet = service.sync_now(db, client_factory=factory)
+        quiet_bytes = proxy.sent + proxy.received
+        db.close()
+        return {
+            "records": n, "events": events, "seconds": round(seconds, 3), "requests": first["requests"],
+            "bytes_sent": first["sent"], "bytes_received": first["received"],
+            "rec_per_s": round(n / seconds, 1), "wire_bytes_per_record": round((first["sent"] + first["received"]) / n, 1),
+            "check_ok": report.check_ok, "pushed_events": report.pushed,
+            "quiet_sync_requests": quiet.requests, "quiet_sync_bytes": quiet_bytes,
+        }
+    finally:
+        if proxy:
+            proxy.close()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=20261126)
+    ap.add_argument("--runs", type=int, default=1, help="repeat and report the median by time")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    results = []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp:
+            results.append(run(args.n, args.seed, Path(tmp)))
+    results.sort(key=lambda r: r["seconds"])
+    best = results[len(results) // 2]
+    print(f"{'records':>8} {'events':>7} {'seconds':>8} {'rec/s':>9} {'requests':>8} {'sent B':>10} "
+          f"{'recv B':>9} {'B/rec':>6} {'check':>5} {'quiet sync':>14}")
+    for r in results:
+        print(f"{r['records']:>8} {r['events']:>7} {r['seconds']:>8.2f} {r['rec_per_s']:>9.0f} {r['requests']:>8} "
+              f"{r['bytes_sent']:>10} {r['bytes_received']:>9} {r['wire_bytes_per_record']:>6} "
+              f"{str(r['check_ok']):>5} {r['quiet_sync_requests']:>3} req {r['quiet_sync_bytes']:>5} B")
+    if args.json:
+        print(json.dumps(best))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
