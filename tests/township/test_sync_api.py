@@ -1,0 +1,146 @@
+"""The sync API refuses bad input with a 4xx and a machine-readable code, stores nothing, and
+never answers 500 (issue 4)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+import zlib
+
+import pytest
+from django.test import Client
+
+from sync import protocol as p
+from sync.hlc import Timestamp
+from sync.township import models as m
+from sync.township import operations as ops
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def device_token():
+    code, _ = ops.issue_enrollment_code("LTA01", village_name="枫林村")
+    device, token = ops.enroll_device(code, node="dev1", village_code="LTA01")
+    return token
+
+
+def _post(client: Client, path: str, body: bytes, token: str | None = None, deflate: bool = True, **extra):
+    headers = {"HTTP_CONTENT_ENCODING": "deflate"} if deflate else {}
+    if token is not None:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client.post(path, data=body, content_type="application/json", **headers, **extra)
+
+
+def _event(**over):
+    e = {"id": str(uuid.uuid4()), "hlc": Timestamp(1_770_000_000_000, 0, "dev1").encode(), "village": "LTA01",
+         "origin": "dev1", "entity": "resident", "entity_id": str(uuid.uuid4()), "op": "create",
+         "data": {"name": "张桂英"}, "actor": ""}
+    e.update(over)
+    return e
+
+
+def _sync_body(events, batch_id="batch-0001"):
+    return p.compress(p.sync_request(cursor=0, batch_id=batch_id, events=events))
+
+
+BAD_BODIES = [
+    ("bad_compression", b"not zlib at all"),
+    ("bad_json", zlib.compress(b"{not json")),
+    ("not_object", zlib.compress(b"[1, 2]")),
+    ("unsupported_version", p.compress({"v": 2, "cursor": 0})),
+    ("bad_field", p.compress({"v": 1, "cursor": "zero"})),
+    ("bad_field", p.compress({"v": 1, "cursor": -5})),
+    ("bad_batch", p.compress({"v": 1, "cursor": 0, "batch": {"id": "x", "events": {"n": 0}}})),
+    ("bad_events", p.compress({"v": 1, "cursor": 0, "batch": {"id": "batch-0001", "events": {"n": 3, "id": 5}}})),
+    ("too_deep", zlib.compress(b"[" * 50000 + b"]" * 50000)),
+    ("empty_body", b""),
+]
+
+
+@pytest.mark.parametrize("code,body", BAD_BODIES, ids=[f"{c}-{i}" for i, (c, _) in enumerate(BAD_BODIES)])
+def test_bad_bodies_get_4xx_with_code_and_store_nothing(device_token, code, body):
+    resp = _post(Client(), "/api/v1/sync", body, device_token)
+    assert 400 <= resp.status_code < 500
+    assert resp.json()["error"]["code"] == code and resp.json()["error"]["message"]
+    assert m.Event.objects.count() == 0 and m.Batch.objects.count() == 0
+
+
+def test_oversized_body_refused_before_reading(device_token):
+    resp = _post(Client(), "/api/v1/sync", b"x" * 100, device_token, CONTENT_LENGTH=str(p.MAX_WIRE + 1))
+    assert resp.status_code == 413 and resp.json()["error"]["code"] == "too_large"
+
+
+@pytest.mark.parametrize("token,code,status", [(None, "token_missing", 401), ("wrong", "token_invalid", 401)])
+def test_missing_or_wrong_token(token, code, status):
+    resp = _post(Client(), "/api/v1/sync", _sync_body([_event()]), token)
+    assert resp.status_code == status and resp.json()["error"]["code"] == code
+    assert m.Event.objects.count() == 0
+
+
+def test_revoked_device_refused(device_token):
+    ops.revoke_device(m.Device.objects.get())
+    resp = _post(Client(), "/api/v1/sync", _sync_body([_event()]), device_token)
+    assert resp.status_code == 403 and resp.json()["error"]["code"] == "device_revoked"
+    assert m.Event.objects.count() == 0
+
+
+def test_bad_events_refused_one_by_one_rest_stored(device_token):
+    good = _event()
+    batch = [good, _event(village="LTA02"), _event(origin="township"), _event(id="nope"),
+             _event(entity="catalog", op="publish"), _event(data={"x": "y" * 20000})]
+    resp = _post(Client(), "/api/v1/sync", _sync_body(batch), device_token)
+    assert resp.status_code == 200
+    ack = json.loads(zlib.decompress(resp.content)) if resp.get("Content-Encoding") else resp.json()
+    codes = sorted(r["code"] for r in ack["ack"]["refused"])
+    assert codes == sorted(["wrong_village", "origin_forbidden", "event_bad_id", "op_forbidden", "event_too_large"])
+    assert ack["ack"]["stored"] == 1
+    assert list(m.Event.objects.values_list("event_id", flat=True)) == [uuid.UUID(good["id"])]
+
+
+def test_another_villages_entity_cannot_be_touched(device_token):
+    code, _ = ops.issue_enrollment_code("LTA02")
+    _, other_token = ops.enroll_device(code, node="dev2", village_code="LTA02")
+    target = _event()
+    _post(Client(), "/api/v1/sync", _sync_body([target]), device_token)
+    attack = _event(village="LTA02", origin="dev2", entity_id=target["entity_id"], op="update",
+                    data={"name": "改名"})
+    resp = _post(Client(), "/api/v1/sync", _sync_body([attack], "batch-0002"), other_token,
+                 HTTP_ACCEPT_ENCODING="identity")
+    assert resp.json()["ack"]["refused"][0]["code"] == "entity_other_village"
+    assert m.Resident.objects.get(entity_id=target["entity_id"]).name == "张桂英"
+
+
+def test_enrollment_codes_are_one_time_and_checked():
+    code, _ = ops.issue_enrollment_code("LTA01")
+    body = p.compress({"v": 1, "code": code, "device": "dev1", "village": "LTA02"})
+    resp = _post(Client(), "/api/v1/enroll", body)
+    assert resp.status_code == 403 and resp.json()["error"]["code"] == "village_mismatch"
+    body = p.compress({"v": 1, "code": code.lower().replace("-", " "), "device": "dev1", "village": "LTA01"})
+    resp = _post(Client(), "/api/v1/enroll", body, HTTP_ACCEPT_ENCODING="identity")
+    assert resp.status_code == 201 and len(resp.json()["token"]) > 30
+    resp = _post(Client(), "/api/v1/enroll", body)
+    assert resp.status_code == 403 and resp.json()["error"]["code"] == "code_used"
+    assert m.Device.objects.count() == 1
+    assert resp.json()["error"]["message"]
+
+
+def test_token_is_stored_hashed_and_never_logged(caplog, device_token):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    _post(Client(), "/api/v1/sync", _sync_body([_event()]), device_token)
+    _post(Client(), "/api/v1/sync", _sync_body([_event()]), "wrong-token")
+    assert device_token not in caplog.text
+    assert not m.Device.objects.filter(token_hash=device_token).exists()
+    assert m.Device.objects.get().token_hash == p.token_hash(device_token)
+
+
+def test_openapi_schema_and_unknown_paths():
+    client = Client()
+    schema = client.get("/api/openapi.json").json()
+    assert schema["openapi"].startswith("3.") and "/api/v1/sync" in schema["paths"]
+    resp = client.get("/api/v1/nothing-here")
+    assert resp.status_code == 404 and resp.json()["error"]["code"] == "not_found"
+    resp = client.get("/api/v1/sync")
+    assert resp.status_code == 405 and resp.json()["error"]["code"] == "method_not_allowed"
