@@ -312,6 +312,7 @@ REFUSALS = {
     "op_forbidden": "事项目录只能由乡镇发布。",
     "entity_other_village": "这条记录修改的是别的村的数据，已拒收。",
     "id_conflict": "这条记录的编号和别的村的记录重复，已拒收。",
+    "event_bad_text": "这条记录里有无法保存的控制字符（NUL），已拒收。",
 }
 
 
@@ -367,7 +368,20 @@ def _event_refusal(device: m.Device, village: m.Village, event: WireEvent) -> st
         return "wrong_origin"
     if event.entity == "catalog":
         return "op_forbidden"
+    # PostgreSQL text and jsonb cannot hold U+0000; refuse it here rather than fail the batch.
+    if "\x00" in event.actor or "\x00" in event.entity_id or "\x00" in event.origin or _has_nul(event.data):
+        return "event_bad_text"
     return None
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _check_ownership(village: m.Village, events: list[WireEvent], owners: dict[str, int],

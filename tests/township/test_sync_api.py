@@ -88,12 +88,14 @@ def test_revoked_device_refused(device_token):
 def test_bad_events_refused_one_by_one_rest_stored(device_token):
     good = _event()
     batch = [good, _event(village="LTA02"), _event(origin="township"), _event(id="nope"),
-             _event(entity="catalog", op="publish"), _event(data={"x": "y" * 20000})]
+             _event(entity="catalog", op="publish"), _event(data={"x": "y" * 20000}),
+             _event(data={"name": "nul\x00"})]
     resp = _post(Client(), "/api/v1/sync", _sync_body(batch), device_token)
     assert resp.status_code == 200
     ack = json.loads(zlib.decompress(resp.content)) if resp.get("Content-Encoding") else resp.json()
     codes = sorted(r["code"] for r in ack["ack"]["refused"])
-    assert codes == sorted(["wrong_village", "origin_forbidden", "event_bad_id", "op_forbidden", "event_too_large"])
+    assert codes == sorted(["wrong_village", "origin_forbidden", "event_bad_id", "op_forbidden", "event_too_large",
+                            "event_bad_text"])
     assert ack["ack"]["stored"] == 1
     assert list(m.Event.objects.values_list("event_id", flat=True)) == [uuid.UUID(good["id"])]
 
