@@ -31,9 +31,11 @@ def id_number(born: dt.date = dt.date(1950, 1, 1), seq: int | None = None) -> st
     return first + check_char(first)
 
 
-def _ev(village: str, entity: str, entity_id: str, op: str, data: dict, origin: str = "dev1") -> Event:
-    return Event(str(uuid.uuid4()), Timestamp(next(_wall), 0, origin).encode(), village, origin, entity, entity_id,
-                 op, data)
+def _ev(village: str, entity: str, entity_id: str, op: str, data: dict, origin: str = "dev1",
+        wall: int | None = None) -> Event:
+    """A village device's event; ``wall`` (ms) for one that must sort after township events of today."""
+    return Event(str(uuid.uuid4()), Timestamp(wall or next(_wall), 0, origin).encode(), village, origin, entity,
+                 entity_id, op, data)
 
 
 def store(village_code: str, events: list[Event], name: str = "") -> None:

@@ -1,0 +1,108 @@
+"""Supervisor pages: enrolling and revoking devices, the catalog, staff accounts, USB files."""
+
+from __future__ import annotations
+
+import pytest
+from console_seed import PASSWORD, supervisor, supervisor_client, user  # noqa: F401
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from sync.township import models as m
+from sync.township import operations as ops
+from sync.township.console.roles import CLERK, role_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_enroll_shows_code_and_qr_and_the_code_works(supervisor_client):
+    page = supervisor_client.post("/devices/enroll/", {"village_code": "lta05", "village_name": "新村"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    code = page.context["code"]
+    assert code in html and "<svg" in html and "villageagent enroll http://testserver" in html
+    device, token = ops.enroll_device(code, node="dev0abc", village_code="LTA05")
+    assert device.village.code == "LTA05" and m.Village.objects.get(code="LTA05").name == "新村"
+    listing = supervisor_client.get("/devices/").content.decode()
+    assert "dev0abc" in listing and "从未同步" in listing
+
+
+def test_enroll_bad_code_beside_field(supervisor_client):
+    page = supervisor_client.post("/devices/enroll/", {"village_code": "村-1"})
+    assert page.status_code == 400 and "村代码只能用字母和数字" in page.content.decode()
+    assert not m.Village.objects.exists() and not m.EnrollmentCode.objects.exists()
+
+
+def test_revoke(supervisor_client):
+    code, _ = ops.issue_enrollment_code("LTA01")
+    device, token = ops.enroll_device(code, node="dev0abc", village_code="LTA01")
+    supervisor_client.post(f"/devices/{device.pk}/revoke/")
+    device.refresh_from_db()
+    assert device.revoked_at is not None
+    with pytest.raises(ops.TownshipError):
+        ops.device_for_token(token)
+    assert supervisor_client.get(f"/devices/{device.pk}/revoke/").status_code == 405
+
+
+def test_catalog_edit_refuses_a_promise_not_30_percent_shorter(supervisor_client):
+    ops.village_for("LTA01")
+    page = supervisor_client.post("/catalog/Z003/", {"name": "老年优待证办理", "promised_days": 8, "legal_days": 10,
+                                                    "materials": "身份证", "fee_yuan": "0"})
+    assert page.status_code == 400 and "至少缩短30%" in page.content.decode()
+    assert not m.CatalogVersion.objects.exists()
+    page = supervisor_client.post("/catalog/Z003/", {"name": "老年优待证办理", "promised_days": 5, "legal_days": 10,
+                                                    "materials": "x" * 61, "fee_yuan": "-1"})
+    assert set(page.context["form"].errors) == {"materials", "fee_yuan"}
+    assert not m.CatalogVersion.objects.exists()
+
+
+def test_catalog_edit_publishes_a_version_that_flows_down(supervisor_client):
+    ops.village_for("LTA01")
+    response = supervisor_client.post("/catalog/Z003/", {
+        "name": "老年优待证办理", "promised_days": 4, "legal_days": 10, "materials": "身份证\n照片2张\n", "fee_yuan": "1.5"})
+    assert response.status_code == 302
+    cat = m.CatalogVersion.objects.get()
+    item = next(i for i in cat.items if i["code"] == "Z003")
+    assert (item["promised_days"], item["materials"], item["fee_fen"]) == (4, ["身份证", "照片2张"], 150)
+    assert m.Event.objects.filter(village__code="LTA01", entity="catalog").count() == 1
+    supervisor_client.post("/catalog/Z003/", {"name": "老年优待证办理", "promised_days": 3, "legal_days": 10,
+                                              "materials": "身份证", "fee_yuan": "0"})
+    assert m.CatalogVersion.objects.count() == 2  # a new version number each time
+    assert "老年优待证办理" in supervisor_client.get("/catalog/").content.decode()
+
+
+def test_staff_account_created_with_role_and_hashed_password(supervisor_client):
+    from django.test import Client
+
+    client = Client()
+    page = supervisor_client.post("/staff/new/", {"username": "li", "first_name": "李", "password1": "short",
+                                                  "password2": "other", "role": "clerk"})
+    assert page.status_code == 400 and not get_user_model().objects.filter(username="li").exists()
+    supervisor_client.post("/staff/new/", {"username": "li", "first_name": "李", "password1": PASSWORD,
+                                           "password2": PASSWORD, "role": "clerk"})
+    li = get_user_model().objects.get(username="li")
+    assert role_of(li) == CLERK and li.password.startswith(("pbkdf2_", "argon2", "bcrypt", "scrypt"))
+    assert client.post("/accounts/login/", {"username": "li", "password": PASSWORD}).status_code == 302
+    assert client.get("/staff/").status_code == 403
+
+
+def test_staff_edit_role_disable_and_not_self(supervisor_client, supervisor):
+    worker = user("w1", CLERK)
+    supervisor_client.post(f"/staff/{worker.pk}/", {"which": "role", "r-role": "supervisor", "r-active": "on"})
+    worker.refresh_from_db()
+    assert role_of(get_user_model().objects.get(pk=worker.pk)) == "supervisor"
+    supervisor_client.post(f"/staff/{worker.pk}/", {"which": "role", "r-role": "clerk"})
+    assert get_user_model().objects.get(pk=worker.pk).is_active is False
+    page = supervisor_client.post(f"/staff/{supervisor.pk}/", {"which": "role", "r-role": "clerk", "r-active": "on"})
+    assert page.status_code == 400 and role_of(get_user_model().objects.get(pk=supervisor.pk)) == "supervisor"
+    supervisor_client.post(f"/staff/{worker.pk}/", {"which": "password", "p-new_password1": "new-pass-987",
+                                                    "p-new_password2": "new-pass-987"})
+    assert get_user_model().objects.get(pk=worker.pk).check_password("new-pass-987")
+
+
+def test_offline_junk_file_refused_beside_field(supervisor_client):
+    page = supervisor_client.post("/offline/", {"file": SimpleUploadedFile("x.vasync", b"junk")})
+    assert page.status_code == 400
+    assert page.context["form"].errors["file"]
+    from sync.township.console.models import OfflineImport
+
+    assert not OfflineImport.objects.exists()
