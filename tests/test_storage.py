@@ -99,8 +99,9 @@ def test_failed_migration_leaves_database_untouched(tmp_path, monkeypatch):
 
     monkeypatch.setattr(storage_db, "MIGRATIONS", broken)
     monkeypatch.setattr(storage_db, "known_migration_names", lambda: [m.name for m in broken._migrations])
-    with pytest.raises(RuntimeError):
+    with pytest.raises(VillageError) as err:  # a plain message, not a traceback (issue 6, case 10)
         storage_db.open_db(tmp_path / "v.db")
+    assert err.value.kind == "upgrade_failed"
     conn = sqlite3.connect(tmp_path / "v.db")
     assert conn.execute("select count(*) from sqlite_master where name = 'half'").fetchone()[0] == 0
     conn.close()

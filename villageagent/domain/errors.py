@@ -52,6 +52,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file_missing": ("找不到文件“{path}”。", "File \"{path}\" not found."),
     "disk_full": ("电脑磁盘空间不够，刚才的内容没有保存。请清理磁盘后再保存，之前保存的内容都还在。",
                   "The disk is full, so this was not saved. Free some space and save again; earlier records are safe."),
+    "upgrade_failed": ("升级数据时出错，原来的数据没有任何改动，可以继续使用旧版本。请把这条信息告诉技术支持：{detail}",
+                       "Upgrading the data failed; nothing was changed and the previous version still works. "
+                       "Please tell support: {detail}"),
     "database_corrupt": ("数据文件已损坏。请从最近的备份恢复，或从乡镇重新下载本村数据。",
                          "The data file is damaged. Restore the latest backup or download the village data from the township."),
     "village_not_set": ("还没有设置本村信息，请先在设置里填写村名和村代码。",

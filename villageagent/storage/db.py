@@ -85,7 +85,8 @@ def open_db(path: Path | str, *, migrate: bool = True, backups: Path | None = No
             has_data = db["events"].exists()
             if pending and has_data and backups is not None:
                 backup_now(db, backups, reason="pre-migration")
-            MIGRATIONS.apply(db)
+            if pending:
+                _migrate_all_or_nothing(db)
             if backups is not None and not memory:
                 daily_backup(db, backups)
     except sqlite3.DatabaseError:
@@ -95,6 +96,23 @@ def open_db(path: Path | str, *, migrate: bool = True, backups: Path | None = No
         db.close()
         raise
     return db
+
+
+def _migrate_all_or_nothing(db: sqlite_utils.Database) -> None:
+    """Apply every pending migration in one transaction: one that fails rolls back the ones
+    before it too, so the database stays exactly the previous version's (fault campaign, issue 6,
+    case 10: applied one by one, a failure half-way left a half-upgraded file)."""
+    try:
+        with db.atomic():
+            MIGRATIONS.apply(db)
+    except VillageError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc) or "not a database" in str(exc):
+            raise
+        raise VillageError("upgrade_failed", detail=str(exc)[:200]) from exc
+    except Exception as exc:
+        raise VillageError("upgrade_failed", detail=f"{type(exc).__name__}: {exc}"[:200]) from exc
 
 
 def backup_now(db: sqlite_utils.Database, folder: Path, reason: str = "manual") -> Path:
@@ -138,19 +156,44 @@ def restore(db_path: Path, source: Path, folder: Path) -> Path:
     check_file(source)
     safety: Path | None = None
     if db_path.exists():
-        current = sqlite_utils.Database(str(db_path))
         try:
-            safety = backup_now(current, folder, reason="pre-restore")
-        finally:
-            current.close()
+            current = sqlite_utils.Database(str(db_path))
+            try:
+                safety = backup_now(current, folder, reason="pre-restore")
+            finally:
+                current.close()
+        except sqlite3.DatabaseError:
+            # The usual reason to restore is a damaged database, which SQLite cannot copy: keep
+            # its raw bytes aside instead (not named like a backup, so it is never offered back).
+            safety = _keep_damaged(db_path, folder)
+    # Build the restored copy beside the live file, then swap it in; the old WAL goes too, or
+    # SQLite would replay its frames over the restored pages (fault campaign, issue 6, case 6).
+    staging = db_path.with_name(db_path.name + ".restoring")
+    staging.unlink(missing_ok=True)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dest = sqlite3.connect(str(db_path))
+    dest = sqlite3.connect(str(staging))
     try:
         src.backup(dest)
     finally:
         src.close()
         dest.close()
+    for extra in ("-wal", "-shm"):
+        Path(str(db_path) + extra).unlink(missing_ok=True)
+    staging.replace(db_path)
     return safety or db_path
+
+
+def _keep_damaged(db_path: Path, folder: Path) -> Path:
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"damaged-{stamp}.db"
+    shutil.copyfile(db_path, target)
+    wal = Path(str(db_path) + "-wal")
+    if wal.exists():
+        shutil.copyfile(wal, Path(str(target) + "-wal"))
+    return target
 
 
 def open_connection(path: Path | str) -> sqlite_utils.Database:
