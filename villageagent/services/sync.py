@@ -310,9 +310,9 @@ def _apply_reply(db: Database, reply: dict, batch_id: str | None, events: list, 
                 state.quarantine(db, refused)
                 state.log(db, "refused", {"count": len(refused), "codes": sorted({str(r.get('code')) for r in refused})})
             state.drop_outbox(db, batch_id)
-            if not ack.get("again"):
-                report.pushed += int(ack.get("stored", 0))
-                report.duplicates += int(ack.get("duplicates", 0))
+            # An "again" answer repeats the first one, which never reached us: count it now.
+            report.pushed += int(ack.get("stored", 0))
+            report.duplicates += int(ack.get("duplicates", 0))
             report.refused += len(refused)
         if pulled:
             observe_remote(db, pulled)
