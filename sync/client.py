@@ -64,9 +64,9 @@ class _PinnedAdapter(HTTPAdapter):
 class BatchSizer:
     """Events per batch: halves on a failed round trip, doubles on a good one."""
 
-    size: int = 250
+    size: int = 500
     low: int = 10
-    high: int = 4000
+    high: int = 8000
 
     def grow(self) -> None:
         self.size = min(self.high, self.size * 2)
