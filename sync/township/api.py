@@ -135,6 +135,7 @@ def openapi(request: HttpRequest) -> HttpResponse:
     return JsonResponse(schema(), json_dumps_params={"ensure_ascii": False})
 
 
+@csrf_exempt  # a POST to a wrong path is still an API client: JSON 404, not the CSRF page (issue 6)
 def _not_found_any(request: HttpRequest) -> HttpResponse:
     return error("not_found", "没有这个接口。", 404)
 
