@@ -143,7 +143,8 @@ def run(n: int, seed: int, workdir: Path) -> dict:
     code = subprocess.run(cli + ["enroll", "LTA01"], env=env, check=True, cwd=ROOT, capture_output=True,
                           text=True).stdout.strip().splitlines()[-1]
     port = _free_port()
-    server = subprocess.Popen(cli + ["serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
+    serve_cli = [sys.executable, os.environ["BENCH_SERVER_WRAPPER"]] if os.environ.get("BENCH_SERVER_WRAPPER") else cli
+    server = subprocess.Popen(serve_cli + ["serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     proxy = None
     try:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable
@@ -212,43 +213,73 @@ def _finish(db: Database, report: SyncReport, started: float, result: dict) -> N
 def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchSizer,
          progress: Callable[[SyncReport], None] | None, cancelled: Callable[[], bool] | None,
          sleep: Callable[[float], None]) -> None:
+    """Round trips until nothing is waiting and nothing more comes back.
+
+    - Two-stage pipeline: while one batch is on the wire (a network thread; the database stays
+      on this thread), the next one is read and encoded here, and it goes out as soon as the
+      answer came back — so the laptop's work overlaps the township's instead of adding to it.
+    """
     failures = 0
     repaired = False
-    while True:
-        if cancelled and cancelled():
-            raise VillageError("sync_cancelled")
-        batch_id, events = _next_batch(db, sizer.size)
-        cursor = state.cursor(db)
-        msg = p.sync_request(cursor=cursor, batch_id=batch_id, events=[_wire(e) for e in events],
-                             limit=PULL_LIMIT, pending=state.count_waiting(db))
-        if batch_id is None:
-            msg["check"] = state.check(db)
-        try:
-            reply = client.exchange(msg)
-        except SyncError as exc:
-            if not exc.retryable:
-                raise _map_error(exc, report) from None
-            failures += 1
-            report.retries += 1
-            sizer.shrink()
-            if failures > MAX_FAILURES:
-                raise _map_error(exc, report) from None
-            sleep(min(30.0, 0.5 * 2 ** (failures - 1)))
-            continue
-        failures = 0
-        sizer.grow()
-        more = _apply_reply(db, reply, batch_id, events, report)
-        if progress:
-            progress(report)
-        if batch_id is None and not more:
-            report.check_ok = reply.get("check") == state.check(db)
-            if report.check_ok or repaired:
-                if not report.check_ok:
-                    with transaction(db):
-                        state.log(db, "mismatch_remains", {"village": state.check(db), "township": reply.get("check")})
-                return
-            _repair(db, client, reply.get("check"), report)
-            repaired = True
+    # One network thread: requests.Session is used from it only, one request at a time.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-net") as net:
+        ahead: tuple[str | None, list, dict] | None = None
+        while True:
+            if cancelled and cancelled():
+                raise VillageError("sync_cancelled")
+            if ahead is not None:
+                batch_id, events, msg = ahead
+                ahead = None
+            else:
+                batch_id, events = _next_batch(db, sizer.size)
+                msg = _message(db, batch_id, events)
+            future = net.submit(client.exchange, msg)
+            if batch_id is not None:
+                after = _seq_of_last(db, events)
+                nb_id, nb_events = _next_batch(db, sizer.size, after_seq=after, skip={batch_id})
+                if nb_id is not None:
+                    ahead = (nb_id, nb_events, _message(db, nb_id, nb_events))
+            try:
+                reply = future.result()
+            except SyncError as exc:
+                if not exc.retryable:
+                    raise _map_error(exc, report) from None
+                ahead = None  # its batch stays in the outbox and is taken (or re-cut) next
+                failures += 1
+                report.retries += 1
+                sizer.shrink()
+                if failures > MAX_FAILURES:
+                    raise _map_error(exc, report) from None
+                sleep(min(30.0, 0.5 * 2 ** (failures - 1)))
+                continue
+            failures = 0
+            sizer.grow()
+            more = _apply_reply(db, reply, batch_id, events, report)
+            if progress:
+                progress(report)
+            if batch_id is None and not more:
+                report.check_ok = reply.get("check") == state.check(db)
+                if report.check_ok or repaired:
+                    if not report.check_ok:
+                        with transaction(db):
+                            state.log(db, "mismatch_remains", {"village": state.check(db),
+                                                               "township": reply.get("check")})
+                    return
+                _repair(db, client, reply.get("check"), report)
+                repaired = True
+
+
+def _message(db: Database, batch_id: str | None, events: list) -> dict:
+    msg = p.sync_request(cursor=state.cursor(db), batch_id=batch_id, events=[_wire(e) for e in events],
+                         limit=PULL_LIMIT, pending=state.count_waiting(db))
+    if batch_id is None:
+        msg["check"] = state.check(db)
+    return msg
+
+
+def _seq_of_last(db: Database, events: list) -> int:
+    row = db.execute("select seq from events where id = ?", [events[-1].id]).fetchone() if events else None
+    return int(row[0]) if row else 0
 
 
 def _wire(e) -> dict:
@@ -257,9 +288,15 @@ def _wire(e) -> dict:
             "entity_id": e.entity_id, "op": e.op, "data": e.data, "actor": e.actor}
 
 
-def _next_batch(db: Database, size: int) -> tuple[str | None, list]:
-    """The batch to send: the one in flight (same id) if it still fits, else a fresh one."""
+def _next_batch(db: Database, size: int, *, after_seq: int = 0, skip: set[str] | None = None
+                ) -> tuple[str | None, list]:
+    """The batch to send: one in the outbox (same id) if it still fits, else a fresh one.
+
+    - ``after_seq``/``skip``: the batch on the wire right now, which the next one must not repeat.
+    """
     for batch_id, ids in state.outbox(db, "http"):
+        if skip and batch_id in skip:
+            continue
         if len(ids) <= size:
             events = state.events_by_id(db, ids)
             if events:
@@ -268,7 +305,7 @@ def _next_batch(db: Database, size: int) -> tuple[str | None, list]:
         # the township recognises any it already stored by their ids.
         with transaction(db):
             state.drop_outbox(db, batch_id)
-    events = state.waiting_events(db, size)
+    events = state.waiting_events(db, size, after_seq=after_seq)
     if not events:
         return None, []
     batch_id = state.new_batch_id()

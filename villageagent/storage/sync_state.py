@@ -69,10 +69,10 @@ def _rows_to_events(rows: Iterable[tuple]) -> list[Event]:
     return [row_to_event(dict(zip(names, r))) for r in rows]
 
 
-def waiting_events(db: Database, limit: int) -> list[Event]:
-    """The oldest events of this device not yet known to the township."""
-    rows = db.execute(f"select {_COLS} from events where local = 1 and pushed = 0 order by seq limit ?",
-                      [limit]).fetchall()
+def waiting_events(db: Database, limit: int, after_seq: int = 0) -> list[Event]:
+    """The oldest events of this device not yet known to the township (after ``after_seq``)."""
+    rows = db.execute(f"select {_COLS} from events where local = 1 and pushed = 0 and seq > ? order by seq limit ?",
+                      [after_seq, limit]).fetchall()
     return _rows_to_events(rows)
 
 
