@@ -142,7 +142,7 @@ def read_roster(raw: bytes, known_villages: set[str], today: dt.date | None = No
             if not village:
                 row_problems.append(RowProblem(number, "村代码", "村代码没有填写。"))
             elif village not in known_villages:
-                row_problems.append(RowProblem(number, "村代码", f"没有代码为 {village} 的村（先在“设备”页登记这个村）。"))
+                row_problems.append(RowProblem(number, "村代码", f"没有代码为 {village} 的村（先在“村设备”页登记这个村）。"))
             if not name:
                 row_problems.append(RowProblem(number, "姓名", "姓名没有填写。"))
             elif len(name) > 40:
