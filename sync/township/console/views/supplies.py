@@ -37,7 +37,7 @@ def purchase_list(request: HttpRequest) -> HttpResponse:
     total_fen = sum(r["fen"] or 0 for r in per_item)
     return render(request, "console/supplies.html", {
         "per_item": per_item, "per_village": per_village, "status": status, "month": month, "round": round_name,
-        "errors": errors, "total_yuan": total_fen / 100, "query": request.GET.urlencode()})
+        "errors": errors, "total_fen": total_fen, "query": request.GET.urlencode()})
 
 
 @clerk_view
