@@ -310,9 +310,15 @@ def decode_events(col: Any) -> list[dict[str, Any]]:
 # --- message shapes -------------------------------------------------------------------------------
 
 def sync_request(*, cursor: int, batch_id: str | None = None, events: list[dict[str, Any]] | None = None,
-                 limit: int = 5000, pending: int = 0) -> dict[str, Any]:
-    """One round trip: an optional batch to push, and the pull from ``cursor``."""
+                 limit: int = 5000, pending: int = 0, own: bool = False) -> dict[str, Any]:
+    """One round trip: an optional batch to push, and the pull from ``cursor``.
+
+    - ``own``: the pull includes the device's own events too (a repair after the laptop lost
+      some, e.g. restored from an older backup); normally they are left out.
+    """
     msg: dict[str, Any] = {"v": VERSION, "cursor": cursor, "limit": limit, "pending": pending}
+    if own:
+        msg["own"] = True
     if batch_id is not None:
         msg["batch"] = {"id": batch_id, "events": encode_events(events or [])}
     return msg

@@ -745,7 +745,8 @@ def exchange(device: m.Device, msg: dict[str, Any], *, via: str = "http") -> dic
     pushed = p.batch_of(msg)
     ack = receive_batch(device, pushed[0], pushed[1], via=via) if pushed else None
     village = m.Village.objects.get(pk=device.village_id)
-    events, new_cursor, more = events_since(village, cursor, exclude_origin=device.node, limit=limit)
+    own = msg.get("own") is True
+    events, new_cursor, more = events_since(village, cursor, exclude_origin="" if own else device.node, limit=limit)
     mark_synced(device, cursor=new_cursor, pending=pending)
     check = village_check(village)
     theirs = msg.get("check")

@@ -28,7 +28,6 @@ def _errands(db) -> int:
 # exits 1). They are safe on the township, but the village's book is silently short.
 # Fix sketch: a repair re-pull (cursor 0 after ``missing_here``) must ask for the device's own
 # events too, e.g. a request flag the server honours. Remove the xfail when it passes.
-@pytest.mark.xfail(strict=True, reason="open finding of issue 6 case 6: own events not re-pulled after restore")
 def test_restore_of_an_older_backup_gets_back_what_was_sent_after_it(enrolled, add_errands, tmp_path):
     db = enrolled()
     add_errands(db, 3)

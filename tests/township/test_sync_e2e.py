@@ -268,3 +268,32 @@ def test_township_restored_from_old_backup_is_repaired(enrolled, add_errands):
     assert m.Event.objects.filter(event_id=lost.event_id).exists()
     assert m.SyncIncident.objects.filter(kind="repair").exists()
     assert any(r["kind"] == "repair" for r in state.recent_log(db))
+
+
+def test_restored_laptop_gets_its_own_later_errands_back_and_numbers_go_on(enrolled, add_errands, tmp_path):
+    # Issue 6 case 6 found the own-events gap; this also guards the numbering after the repair.
+    from pathlib import Path
+
+    from villageagent.storage import db as storage_db
+
+    db = enrolled()
+    add_errands(db, 2)
+    service.sync_now(db, sleep=_no_sleep)
+    backup = storage_db.backup_now(db, tmp_path / "backups")
+    add_errands(db, 2)
+    service.sync_now(db, sleep=_no_sleep)
+    path = Path(db.conn.execute("pragma database_list").fetchone()[2])
+    db.close()
+    storage_db.restore(path, backup, tmp_path / "backups")
+    db = storage_db.open_db(path)
+    try:
+        report = service.sync_now(db, sleep=_no_sleep)
+        assert report.repaired and report.check_ok is True
+        numbers = {r[0] for r in db.execute("select number from errands")}
+        assert len(numbers) == 4
+        assert db.execute("select count(*) from events where local = 1").fetchone()[0] == \
+            db.execute("select count(*) from events").fetchone()[0]
+        new = add_errands(db, 1)
+        assert queries.get_errand(db, new[0])["number"] not in numbers
+    finally:
+        db.close()

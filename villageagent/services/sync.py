@@ -271,7 +271,7 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
 
 def _message(db: Database, batch_id: str | None, events: list) -> dict:
     msg = p.sync_request(cursor=state.cursor(db), batch_id=batch_id, events=[_wire(e) for e in events],
-                         limit=PULL_LIMIT, pending=state.count_waiting(db))
+                         limit=PULL_LIMIT, pending=state.count_waiting(db), own=state.pull_own(db))
     if batch_id is None:
         msg["check"] = state.check(db)
     return msg
@@ -353,7 +353,12 @@ def _apply_reply(db: Database, reply: dict, batch_id: str | None, events: list, 
             report.refused += len(refused)
         if pulled:
             observe_remote(db, pulled)
-            changes = apply_events(db, pulled, local=False)
+            # Our own events come back only in a repair (a restored laptop): they stay ours.
+            own = [e for e in pulled if e.origin == settings.device_id]
+            changes = apply_events(db, [e for e in pulled if e.origin != settings.device_id], local=False)
+            if own:
+                changes.merge(apply_events(db, own, local=True))
+                state.bump_next_seq(db, f"{settings.village_code}-{settings.device_code}-")
             report.changes.merge(changes)
             state.mark_known(db, [e.id for e in pulled])
             report.pulled += changes.new_events
@@ -361,6 +366,8 @@ def _apply_reply(db: Database, reply: dict, batch_id: str | None, events: list, 
             state.log(db, "pull_refused", {"count": bad})
         if new_cursor > state.cursor(db):
             state.set_cursor(db, new_cursor)
+        if not reply.get("more") and state.pull_own(db):
+            state.set_pull_own(db, False)
     return bool(reply.get("more"))
 
 
@@ -381,6 +388,7 @@ def _repair(db: Database, client: TownshipClient, theirs: object, report: SyncRe
         state._set_pushed(db, own, state.WAITING)
         if missing_here:
             state.set_cursor(db, 0)
+            state.set_pull_own(db, True)
         state.log(db, "repair", detail)
     report.repaired = True
     try:

@@ -60,6 +60,29 @@ def set_cursor(db: Database, value: int) -> None:
     set_raw(db, "sync_cursor", int(value))
 
 
+def pull_own(db: Database) -> bool:
+    """Whether the next pull should include this device's own events (a repair is re-pulling)."""
+    return bool(get_raw(db, "sync_pull_own", False))
+
+
+def set_pull_own(db: Database, value: bool) -> None:
+    set_raw(db, "sync_pull_own", bool(value))
+
+
+def bump_next_seq(db: Database, prefix: str) -> None:
+    """After own errands came back from the township, number new ones after the highest seen,
+    so a laptop restored from an older backup never hands out a number twice."""
+    row = db.execute("select max(number) from errands where number like ? || '%'", [prefix]).fetchone()
+    if not row or not row[0]:
+        return
+    try:
+        highest = int(str(row[0])[len(prefix):])
+    except ValueError:
+        return
+    if highest + 1 > int(get_raw(db, "next_seq", 1) or 1):
+        set_raw(db, "next_seq", highest + 1)
+
+
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
