@@ -66,6 +66,7 @@ def schema() -> dict[str, Any]:
                         "v": {"const": VERSION}, "cursor": {"type": "integer", "minimum": 0},
                         "limit": {"type": "integer", "minimum": 1, "maximum": 20000},
                         "pending": {"type": "integer", "minimum": 0},
+                        "own": {"type": "boolean", "description": "include the device's own events (repair)"},
                         "batch": {"type": "object", "required": ["id", "events"], "properties": {
                             "id": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,64}$"},
                             "events": {"$ref": "#/components/schemas/EventColumns"}}},
