@@ -31,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+SURNAMES = ("王李张刘陈杨黄赵周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚"
+            "卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 GIVEN = "桂英建国秀兰志强春燕立平红梅海军玉兰德明丽华国强小红永福淑珍金凤文杰美玲家豪雪梅俊杰明辉丽娟云霞子涵伟东晓燕"
 CERTS = [("Z001", "残疾证办理", 14), ("Z003", "老年优待证办理", 5), ("Z005", "户籍证明开具", 1), ("Z006", "居民身份证换领", 20),
          ("Z008", "生育登记", 3), ("Z010", "低保申请", 20), ("Z012", "城乡居民医保缴费", 2)]
@@ -162,7 +163,7 @@ def measure(repeat: int) -> list[dict]:
     from sync.township.console.roles import CLERK, SUPERVISOR, set_role
 
     user = get_user_model().objects.create_user(username="bench", password="bench-pass-1")
-    set_role(user, SUPERVISOR if False else CLERK)
+    set_role(user, CLERK)
     boss = get_user_model().objects.create_user(username="benchboss", password="bench-pass-1")
     set_role(boss, SUPERVISOR)
     clerk, supervisor = Client(), Client()
@@ -189,7 +190,7 @@ def measure(repeat: int) -> list[dict]:
     for title, client, url in pages:
         times = []
         queries = 0
-        for i in range(repeat):
+        for _ in range(repeat):
             reset_queries()
             with CaptureQueriesContext(connection) as ctx:
                 t0 = time.perf_counter()
@@ -218,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"console pages on {engine}: {made['villages']} villages, {made['errands']} errands over a year, "
           f"{made['residents']} residents, {made['logs']} log lines (built in {made['build_seconds']} s); "
           f"{args.repeat} requests each")
-    print(f"| page | median ms | worst ms | SQL queries |")
+    print("| page | median ms | worst ms | SQL queries |")
     print("|---|---|---|---|")
     for r in results:
         print(f"| {r['page']} | {r['median_ms']} | {r['max_ms']} | {r['queries']} |")

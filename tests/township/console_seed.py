@@ -15,7 +15,6 @@ from django.db import transaction
 
 from sync.events import Event
 from sync.hlc import Timestamp
-from sync.township import models as m
 from sync.township import operations as ops
 from sync.township.console.idnumber import check_char
 from sync.township.console.roles import CLERK, SUPERVISOR, set_role
@@ -55,13 +54,13 @@ def resident(village_code: str, name: str = "张桂英", number: str | None = No
 def errand(village_code: str, resident_id: str, *, kind: str = "certificate", item_code: str = "Z003",
            item_name: str = "老年优待证办理", steps: tuple[str, ...] = ("submitted",), created: str = "2026-03-10",
            promised: str = "2026-03-17", quantity: float | None = None, unit: str = "", amount_fen: int = 0,
-           materials: list | None = None, origin: str = "dev1") -> str:
+           materials: list | None = None, origin: str = "dev1", tier: str = "township") -> str:
     """An errand created by a village device and moved along the village's own steps."""
     eid = str(uuid.uuid4())
     number = f"{village_code}-K7Q-{next(_seq):06d}"
     events = [_ev(village_code, "errand", eid, "create", {
         "number": number, "kind": kind, "item_code": item_code, "item_name": item_name, "resident_id": resident_id,
-        "quantity": quantity, "unit": unit, "amount_fen": amount_fen, "tier": "township",
+        "quantity": quantity, "unit": unit, "amount_fen": amount_fen, "tier": tier,
         "materials": materials if materials is not None else [{"name": "居民身份证原件及复印件", "received": True},
                                                               {"name": "近期一寸免冠照片2张", "received": False}],
         "promised_date": promised, "created_date": created, "status": ops.WORKFLOWS[kind].initial}, origin)]

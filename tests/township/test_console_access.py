@@ -9,7 +9,8 @@
 from __future__ import annotations
 
 import pytest
-from console_seed import PASSWORD, clerk, clerk_client, errand, resident, supervisor, supervisor_client, user  # noqa: F401
+from console_seed import PASSWORD, errand, resident, user
+import console_seed
 from django.test import Client
 from django.urls import URLPattern, URLResolver
 
@@ -18,6 +19,12 @@ from sync.township.console import urls as console_urls
 from sync.township.console.roles import CLERK, SUPERVISOR
 
 pytestmark = pytest.mark.django_db
+
+# The shared fixtures (pytest finds them by name in this module).
+clerk = console_seed.clerk
+clerk_client = console_seed.clerk_client
+supervisor = console_seed.supervisor
+supervisor_client = console_seed.supervisor_client
 
 PUBLIC = {"login", "logout", "set_language", None}  # None: the static files
 SUPERVISOR_ONLY = {"rosters", "roster_template", "roster_upload", "catalog", "catalog_edit", "devices", "enroll",
@@ -64,7 +71,7 @@ def test_user_without_role_reaches_nothing(client):
 
     nobody = get_user_model().objects.create_user(username="nobody", password=PASSWORD)
     client.force_login(nobody)
-    for name, url in URLS:
+    for _name, url in URLS:
         assert client.get(url).status_code == 403, url
 
 

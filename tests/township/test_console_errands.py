@@ -4,12 +4,17 @@ stores nothing and says why beside the field."""
 from __future__ import annotations
 
 import pytest
-from console_seed import clerk, clerk_client, errand, resident  # noqa: F401
+from console_seed import errand, resident
+import console_seed
 
 from sync.township import models as m
 from sync.township import operations as ops
 
 pytestmark = pytest.mark.django_db
+
+# The shared fixtures (pytest finds them by name in this module).
+clerk = console_seed.clerk
+clerk_client = console_seed.clerk_client
 
 
 def _township_events(eid: str) -> list[m.Event]:
@@ -98,3 +103,19 @@ def test_batch_return_needs_reason_and_selection(clerk_client):
     response = clerk_client.post("/errands/batch/", {"target": "accepted"}, follow=True)
     assert any("请先勾选" in str(x) for x in response.context["messages"])
     assert _township_events(eid) == []
+
+
+def test_forward_to_county_only_for_county_items(clerk_client):
+    rid = resident("LTA01")
+    local = errand("LTA01", rid)  # tier township (老年优待证办理)
+    ops.take_step(local, "accepted")
+    page = clerk_client.get(f"/errands/{local}/")
+    assert "forwarded" not in page.context["plain_steps"]
+    assert clerk_client.post(f"/errands/{local}/step/", {"target": "forwarded"}).status_code == 400
+    county = errand("LTA01", rid, tier="county")
+    ops.take_step(county, "accepted")
+    assert "forwarded" in clerk_client.get(f"/errands/{county}/").context["plain_steps"]
+    response = clerk_client.post("/errands/batch/", {"ids": [local, county], "target": "forwarded"}, follow=True)
+    assert any("不能转县" in str(x) for x in response.context["messages"])
+    assert m.Errand.objects.get(entity_id=county).status == "forwarded"
+    assert m.Errand.objects.get(entity_id=local).status == "accepted"

@@ -6,13 +6,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from console_seed import clerk, clerk_client, errand, id_number, resident  # noqa: F401
+from console_seed import errand, id_number, resident
+import console_seed
 from django.utils import timezone
 
 from sync.township import models as m
 from sync.township.console import queries
 
 pytestmark = pytest.mark.django_db
+
+# The shared fixtures (pytest finds them by name in this module).
+clerk = console_seed.clerk
+clerk_client = console_seed.clerk_client
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ console and download the answer, the village imports the answer (issue 5, item 8
 from __future__ import annotations
 
 import pytest
-from console_seed import supervisor, user  # noqa: F401
+from console_seed import user
+import console_seed
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -14,6 +15,9 @@ from sync.township.console.models import OfflineImport
 from sync.township.console.roles import SUPERVISOR
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# The shared fixtures (pytest finds them by name in this module).
+supervisor = console_seed.supervisor
 
 
 def test_usb_file_imported_in_console_and_answer_taken_back(enrolled, add_errands, tmp_path):

@@ -6,7 +6,8 @@ import io
 import uuid
 
 import pytest
-from console_seed import _ev, clerk, clerk_client, errand, resident, store  # noqa: F401
+from console_seed import _ev, errand, resident, store
+import console_seed
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -14,6 +15,10 @@ from sync.township import models as m
 from sync.township import operations as ops
 
 pytestmark = pytest.mark.django_db
+
+# The shared fixtures (pytest finds them by name in this module).
+clerk = console_seed.clerk
+clerk_client = console_seed.clerk_client
 
 
 def _month_days():

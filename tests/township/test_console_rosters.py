@@ -7,7 +7,8 @@ import io
 import time
 
 import pytest
-from console_seed import id_number, store, supervisor, supervisor_client, _ev  # noqa: F401
+from console_seed import id_number, store, _ev
+import console_seed
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
@@ -17,6 +18,10 @@ from sync.township.console import workbook
 from sync.township.console.idnumber import id_number_problem, mask
 
 pytestmark = pytest.mark.django_db
+
+# The shared fixtures (pytest finds them by name in this module).
+supervisor = console_seed.supervisor
+supervisor_client = console_seed.supervisor_client
 
 
 def _xlsx(rows, header=workbook.ROSTER_HEADERS) -> bytes:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from console_seed import PASSWORD, supervisor, supervisor_client, user  # noqa: F401
+from console_seed import PASSWORD, user
+import console_seed
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -12,6 +13,10 @@ from sync.township import operations as ops
 from sync.township.console.roles import CLERK, role_of
 
 pytestmark = pytest.mark.django_db
+
+# The shared fixtures (pytest finds them by name in this module).
+supervisor = console_seed.supervisor
+supervisor_client = console_seed.supervisor_client
 
 
 def test_enroll_shows_code_and_qr_and_the_code_works(supervisor_client):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.staticfiles.views import serve as static_serve
 from django.urls import include, path, re_path
-from django.views.i18n import set_language
 
 from sync.township.console.views import (auth, catalog, circular, devices, errands, inbox, offline, rosters,
                                          staff, supplies)

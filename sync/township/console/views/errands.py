@@ -58,10 +58,16 @@ def _presets(errand: m.Errand) -> list[str]:
     return [_("缺少：%(item)s") % {"item": name} for name in missing] + [str(r) for r in RETURN_REASONS]
 
 
+def steps_for(errand: m.Errand) -> list[str]:
+    """The township steps offered for this errand: the workflow's, except 转县 for an item the
+    township handles itself (only county-tier items go to the county)."""
+    return [t for t in ops.allowed_steps(errand) if t != "forwarded" or errand.tier == "county"]
+
+
 def _context(errand: m.Errand, step_form: StepForm | None = None, note_form: NoteForm | None = None
              ) -> dict[str, Any]:
     wf = WORKFLOWS[errand.kind]
-    allowed = ops.allowed_steps(errand)
+    allowed = steps_for(errand)
     needs = {t for t in allowed if (s := wf.step(errand.status, t)) is not None and s.needs_reason}
     resident = m.Resident.objects.filter(entity_id=errand.resident_id).first() if errand.resident_id else None
     today = timezone.localdate().isoformat()
@@ -94,7 +100,7 @@ def detail(request: HttpRequest, entity_id: str) -> HttpResponse:
 def step(request: HttpRequest, entity_id: str) -> HttpResponse:
     errand = _get(entity_id)
     wf = WORKFLOWS[errand.kind]
-    allowed = ops.allowed_steps(errand)
+    allowed = steps_for(errand)
     needs = {t for t in allowed if (s := wf.step(errand.status, t)) is not None and s.needs_reason}
     form = StepForm(request.POST, allowed=allowed, needs_reason=needs, presets=_presets(errand))
     if not form.is_valid():

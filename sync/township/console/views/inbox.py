@@ -58,12 +58,20 @@ def batch(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("back") or ""
     target_url = "/" + ("?" + back if back else "")
     if not form.is_valid():
-        for field, errors in form.errors.items():
+        for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return redirect(target_url)
-    outcomes = ops.take_steps(form.cleaned_data["ids"], form.cleaned_data["target"],
-                              reason=form.cleaned_data.get("reason") or "", actor=actor(request))
+    ids = form.cleaned_data["ids"]
+    target = form.cleaned_data["target"]
+    if target == "forwarded":
+        # Only county-tier items go to the county (as on the errand page).
+        local = list(ops.m.Errand.objects.filter(entity_id__in=ids).exclude(tier="county")
+                     .values_list("number", flat=True))
+        if local:
+            messages.error(request, _("这些事项由乡镇办理，不能转县：%(numbers)s") % {"numbers": "、".join(local[:20])})
+        ids = list(ops.m.Errand.objects.filter(entity_id__in=ids, tier="county").values_list("entity_id", flat=True))
+    outcomes = ops.take_steps(ids, target, reason=form.cleaned_data.get("reason") or "", actor=actor(request))
     ok = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
     if ok:
