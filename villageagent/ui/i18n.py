@@ -3,7 +3,8 @@
 - Source strings are Simplified Chinese (the cadres' language), so the app reads right even if
   a ``.qm`` file is missing; English comes from ``resources/translations/villageagent_en.qm``.
 - The choice, strongest first: ``VILLAGEAGENT_LANG`` (en|zh), the language saved in settings,
-  then the system locale (Chinese system → Chinese, anything else → English).
+  then the system locale (Chinese system → Chinese, another named language → English; a system
+  that names none, the bare "C"/POSIX locale, gets Chinese, the language of the people it is for).
 - Status, kind and log-type codes from the core are labelled here through
   ``QCoreApplication.translate`` so they are extracted by ``pyside6-lupdate`` like every other string.
 """
@@ -36,7 +37,10 @@ def choose_language(saved: str = "") -> str:
         return "zh"
     if saved in ("zh", "en"):
         return saved
-    return "zh" if QLocale.system().language() == QLocale.Chinese else "en"
+    system = QLocale.system().language()
+    if system in (QLocale.Language.Chinese, QLocale.Language.C, QLocale.Language.AnyLanguage):
+        return "zh"
+    return "en"
 
 
 def current_language() -> str:
