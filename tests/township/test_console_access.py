@@ -61,7 +61,8 @@ def test_signed_out_reaches_nothing(client, name, url):
 
 @pytest.mark.parametrize("name,url", [(n, u) for n, u in URLS if n in SUPERVISOR_ONLY])
 def test_clerk_cannot_reach_supervisor_pages(clerk_client, name, url):
-    assert clerk_client.get(url).status_code == 403
+    page = clerk_client.get(url)
+    assert page.status_code == 403 and "没有权限" in page.content.decode()
     assert clerk_client.post(url, {"village_code": "LTA09", "role": "supervisor"}).status_code == 403
     assert not m.Village.objects.filter(code="LTA09").exists()
 

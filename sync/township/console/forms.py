@@ -228,8 +228,9 @@ class OfflineImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
-        if f.size > 64 * 1024 * 1024:
-            raise forms.ValidationError(_("文件太大（超过64MB），这不是村代办的同步文件。"))
+        # The server (waitress) refuses request bodies over 16 MB before Django sees them.
+        if f.size > 15 * 1024 * 1024:
+            raise forms.ValidationError(_("文件太大（超过15MB），请在村里分几次导出。"))
         return f
 
 
