@@ -96,6 +96,20 @@ def _bad_roster(path: Path) -> str:
     return str(path)
 
 
+def _print_page(driver, png: Path) -> None:
+    """The page as Chromium prints it (the print stylesheet, A4 landscape), first page as PNG."""
+    import base64
+    import subprocess
+
+    pdf = base64.b64decode(driver.execute_cdp_cmd("Page.printToPDF", {"printBackground": True,
+                                                                      "preferCSSPageSize": True})["data"])
+    folder = Path(tempfile.mkdtemp(prefix="print-"))
+    (folder / "page.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(folder / "page.pdf"),
+                    str(png.with_suffix(""))], check=True)
+    print("saved", png)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
@@ -157,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         shot("errand")
         driver.get(base + "/circular/")
         shot("circular", 2400)
+        _print_page(driver, out / "console-circular-print.png")
         driver.get(base + "/supplies/?status=delivered")
         shot("supplies", 1400)
         driver.get(base + "/rosters/upload/")
