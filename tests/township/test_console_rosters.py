@@ -122,3 +122,9 @@ def test_good_file_publishes_per_village_and_reconciles(supervisor_client, villa
     total = page.context["total"]
     assert (total["lines"], total["fen"], total["paid"], total["paid_fen"]) == (3, 30049, 1, 12050)
     assert "300.49" in page.content.decode()
+    roster = m.Roster.objects.get(village__code="LTA01")
+    detail = supervisor_client.get(f"/rosters/{roster.entity_id}/")
+    html = detail.content.decode()
+    assert detail.status_code == 200 and "王立平" in html and "已发放" in html and "待发放" in html
+    assert id_number(seq=1) not in html  # masked
+    assert detail.context["progress"]["paid_fen"] == 12050

@@ -24,6 +24,7 @@ urlpatterns = [
     path("rosters/", rosters.rosters, name="rosters"),
     path("rosters/template.xlsx", rosters.template, name="roster_template"),
     path("rosters/upload/", rosters.upload, name="roster_upload"),
+    path("rosters/<str:entity_id>/", rosters.roster_detail, name="roster"),
     path("catalog/", catalog.catalog, name="catalog"),
     path("catalog/<str:code>/", catalog.edit_item, name="catalog_edit"),
     path("devices/", devices.devices, name="devices"),

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from sync.township import models as m
@@ -17,6 +17,7 @@ from sync.township import operations as ops
 from sync.township.console import queries, workbook
 from sync.township.console.access import supervisor_view
 from sync.township.console.forms import RosterUploadForm
+from sync.township.console.idnumber import mask
 from sync.township.console.views.common import actor, download, paginate, today
 
 SHIPPED_CATALOG = Path(__file__).resolve().parents[4] / "resources" / "catalog" / "catalog.json"
@@ -42,6 +43,20 @@ def rosters(request: HttpRequest) -> HttpResponse:
     villages, total = queries.reconciliation()
     return render(request, "console/rosters.html", {"page": page, "rows": rows, "villages": villages,
                                                     "total": total})
+
+
+@supervisor_view
+def roster_detail(request: HttpRequest, entity_id: str) -> HttpResponse:
+    """One roster's payees and where each payout stands (as the village last reported it)."""
+    roster = get_object_or_404(m.Roster.objects.select_related("village"), entity_id=entity_id)
+    page = paginate(request, m.Errand.objects.filter(roster_id=entity_id).order_by("number"))
+    people = queries.resident_names(e.resident_id for e in page.object_list)
+    rows = [{"errand": e, "name": people[e.resident_id].name if e.resident_id in people else "",
+             "id_masked": mask(people[e.resident_id].id_number) if e.resident_id in people else ""}
+            for e in page.object_list]
+    progress = queries.roster_progress([entity_id]).get(entity_id, {})
+    return render(request, "console/roster.html", {"roster": roster, "page": page, "rows": rows,
+                                                   "progress": progress})
 
 
 @supervisor_view
