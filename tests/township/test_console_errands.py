@@ -119,3 +119,11 @@ def test_forward_to_county_only_for_county_items(clerk_client):
     assert any("不能转县" in str(x) for x in response.context["messages"])
     assert m.Errand.objects.get(entity_id=county).status == "forwarded"
     assert m.Errand.objects.get(entity_id=local).status == "accepted"
+
+
+def test_refusals_in_english_when_switched(clerk_client):
+    eid = errand("LTA01", resident("LTA01"), steps=())
+    clerk_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = clerk_client.post("/errands/batch/", {"ids": [eid], "target": "accepted"}, follow=True)
+    texts = [str(x) for x in response.context["messages"]]
+    assert any("not possible from the errand's current status" in t for t in texts), texts

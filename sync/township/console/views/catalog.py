@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from sync.township import models as m
 from sync.township import operations as ops
+from sync.township.console.refusals import refusal_text
 from sync.township.console.access import supervisor_view
 from sync.township.console.forms import CatalogItemForm
 from sync.township.console.views.common import actor
@@ -60,7 +61,7 @@ def edit_item(request: HttpRequest, code: str) -> HttpResponse:
             try:
                 cat = ops.publish_catalog(next_version(), changed, actor=actor(request))
             except ops.TownshipError as exc:
-                form.add_error(None, exc.message)
+                form.add_error(None, refusal_text(exc))
             else:
                 messages.success(request, _("目录 %(version)s 已发布，各村下次同步时更新。") % {"version": cat.version})
                 return redirect("console:catalog")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from sync.township import models as m
 from sync.township import operations as ops
+from sync.township.console.refusals import refusal_text
 from sync.township.console.access import supervisor_view
 from sync.township.console.forms import EnrollForm
 from sync.township.console.views.common import paginate
@@ -36,7 +37,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
             code, row = ops.issue_enrollment_code(form.cleaned_data["village_code"],
                                                   village_name=form.cleaned_data["village_name"], user=request.user)
         except ops.TownshipError as exc:
-            form.add_error("village_code", exc.message)
+            form.add_error("village_code", refusal_text(exc))
         else:
             url = request.build_absolute_uri("/").rstrip("/")
             qr = segno.make(ops.enrollment_qr_text(url, code), error="m")

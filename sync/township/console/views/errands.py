@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from sync.hlc import Timestamp
 from sync.township import models as m
 from sync.township import operations as ops
+from sync.township.console.refusals import refusal_text
 from sync.township.console.access import clerk_view
 from sync.township.console.forms import RETURN_REASONS, NoteForm, StepForm
 from sync.township.console.idnumber import mask
@@ -109,7 +110,7 @@ def step(request: HttpRequest, entity_id: str) -> HttpResponse:
     try:
         ops.take_step(errand, target, reason=form.cleaned_data["full_reason"], actor=actor(request))
     except ops.TownshipError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, refusal_text(exc))
     else:
         messages.success(request, _("%(number)s 已改为“%(status)s”。村里下次同步时会看到。")
                          % {"number": errand.number, "status": status_label(errand.kind, target)})
@@ -126,7 +127,7 @@ def note(request: HttpRequest, entity_id: str) -> HttpResponse:
     try:
         ops.add_note(errand, form.cleaned_data["text"], actor=actor(request))
     except ops.TownshipError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, refusal_text(exc))
     else:
         messages.success(request, _("备注已记下，村里下次同步时会看到。"))
     return redirect("console:errand", entity_id=entity_id)

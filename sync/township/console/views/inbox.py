@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from sync.township import operations as ops
 from sync.township.console import queries
 from sync.township.console.access import clerk_view
+from sync.township.console.refusals import refusal_text
 from sync.township.console.forms import BatchStepForm, InboxFilterForm
 from sync.township.console.idnumber import mask
 from sync.township.console.views.common import actor, paginate, query_without_page, today
@@ -80,7 +81,7 @@ def batch(request: HttpRequest) -> HttpResponse:
         numbers = {e.entity_id: e.number for e in ops.m.Errand.objects.filter(
             entity_id__in=[o.entity_id for o in failed])}
         for o in failed[:20]:
-            messages.error(request, f"{numbers.get(o.entity_id, o.entity_id)}：{o.message}")
+            messages.error(request, f"{numbers.get(o.entity_id, o.entity_id)}：{refusal_text(o)}")
         if len(failed) > 20:
             messages.error(request, _("另有 %(n)d 件没有办理。") % {"n": len(failed) - 20})
     return redirect(target_url)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from sync import protocol as p
 from sync.township import operations as ops
+from sync.township.console.refusals import refusal_text
 from sync.township.console.access import supervisor_view
 from sync.township.console.forms import OfflineImportForm
 from sync.township.console.models import OfflineImport
@@ -23,9 +24,9 @@ def offline(request: HttpRequest) -> HttpResponse:
         try:
             answer, summary = ops.import_file(upload.read())
         except ops.TownshipError as exc:
-            form.add_error("file", exc.message)
+            form.add_error("file", refusal_text(exc))
         except p.ProtocolError as exc:
-            form.add_error("file", str(exc))
+            form.add_error("file", refusal_text(exc))
         else:
             row = OfflineImport.objects.create(created_by=request.user, filename=upload.name[:200],
                                                village_code=summary["village"], summary=summary, answer=answer)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from sync.township import operations as ops
 from sync.township.console import queries, workbook
 from sync.township.console.access import clerk_view
+from sync.township.console.refusals import refusal_text
 from sync.township.console.forms import MONTH_RE
 from sync.township.console.views.common import actor, download
 
@@ -62,5 +63,5 @@ def mark_purchased(request: HttpRequest) -> HttpResponse:
     done = sum(1 for o in outcomes if o.ok)
     messages.success(request, _("已将 %(n)d 笔订单标为已采购。") % {"n": done})
     for o in [o for o in outcomes if not o.ok][:10]:
-        messages.error(request, o.message)
+        messages.error(request, refusal_text(o))
     return redirect("console:supplies")
