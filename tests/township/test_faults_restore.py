@@ -20,14 +20,10 @@ def _errands(db) -> int:
     return db.execute("select count(*) from errands").fetchone()[0]
 
 
-# OPEN FINDING (issue 6, case 6), owner: sync (issue 4). After a cadre restores the latest backup,
-# the errands this laptop saved and sent *after* that backup never come back: the township's pull
-# leaves out the device's own events (``events_since(..., exclude_origin=device.node)`` in
-# sync/township/operations.py), and the repair that follows the failed consistency check only
-# resets the cursor, so the same filter drops them again ("mismatch_remains" is logged; the CLI
-# exits 1). They are safe on the township, but the village's book is silently short.
-# Fix sketch: a repair re-pull (cursor 0 after ``missing_here``) must ask for the device's own
-# events too, e.g. a request flag the server honours. Remove the xfail when it passes.
+# Issue 6, case 6 found: after a cadre restored the latest backup, the errands this laptop saved and
+# sent *after* that backup never came back (the pull left out the device's own events, and the
+# repair only reset the cursor). Fixed by the sync side in d863921 (the repair's re-pull asks for
+# the device's own events).
 def test_restore_of_an_older_backup_gets_back_what_was_sent_after_it(enrolled, add_errands, tmp_path):
     db = enrolled()
     add_errands(db, 3)
