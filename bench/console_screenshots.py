@@ -165,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         driver.find_element(By.NAME, "password").send_keys("demo-pass-1")
         driver.find_element(By.ID, "login-button").click()
         time.sleep(0.5)
-        driver.get(base + "/?status=open")
-        shot("inbox", 1900)
+        driver.get(base + "/?status=open&due=overdue")  # the overdue ones: short enough to show whole
+        shot("inbox", 3600)
         driver.get(base + f"/errands/{eid}/")
         shot("errand")
         driver.get(base + "/circular/")
