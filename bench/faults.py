@@ -43,11 +43,11 @@ def _cases(quick: bool) -> list[tuple[str, object]]:
     return [
         ("1", lambda b: [n.weak_link(b, errands=500)]),
         ("2", lambda b: _cuts(n, b, q)),
-        ("3", lambda b: [n.server_kill(b, rounds=12 if q else 100)]),
+        ("3", lambda b: [n.server_kill(b, rounds=10 if q else 100)]),
         ("4", lambda b: v.village_kill(b, saves=60 if q else 200, syncs=6 if q else 30)),
         ("5", lambda b: [v.disk_full(b)]),
         ("6", lambda b: v.corrupted(b)),
-        ("7", lambda b: h.hostile(b, requests_n=2500 if q else 10000, tampered=100 if q else 500)),
+        ("7", lambda b: h.hostile(b, requests_n=2000 if q else 10000, tampered=100 if q else 500)),
         ("8", lambda b: h.auth_matrix(b)),
         ("9", lambda b: [v.clocks(b)]),
         ("10", lambda b: v.upgrade(b)),
