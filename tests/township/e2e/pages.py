@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 WAIT = 20
+# While a form submission navigates, the old page's body goes stale under the check: try again.
+_NAVIGATING = (NoSuchElementException, StaleElementReferenceException)
 
 
 def wait_for(driver, by: str, value: str, timeout: float = WAIT):
-    return WebDriverWait(driver, timeout).until(ec.presence_of_element_located((by, value)))
+    return WebDriverWait(driver, timeout, ignored_exceptions=_NAVIGATING).until(
+        ec.presence_of_element_located((by, value)))
 
 
 def wait_text(driver, text: str, timeout: float = WAIT) -> None:
-    WebDriverWait(driver, timeout).until(lambda d: text in d.find_element(By.TAG_NAME, "body").text)
+    WebDriverWait(driver, timeout, ignored_exceptions=_NAVIGATING).until(
+        lambda d: text in d.find_element(By.TAG_NAME, "body").text)
 
 
 def sign_in(driver, base: str, username: str, password: str) -> None:
