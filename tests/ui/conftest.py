@@ -64,7 +64,8 @@ def window(qtbot, ctx):
     qtbot.addWidget(win)
     win.resize(1366, 768)
     win.show()
-    return win
+    yield win
+    win.shutdown()  # the sync controller's lane too, or Qt aborts on a running QThread at exit
 
 
 def _type_text(widget, text: str) -> None:

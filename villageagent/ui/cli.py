@@ -107,7 +107,7 @@ def take_screenshots(folder: Path, size: tuple[int, int] = (1366, 768), lang: st
         receipt = window.show_receipt(detail_id)
         save(receipt, "receipt")
         receipt.reject()
-    window.ctx.tasks.shutdown()
+    window.shutdown()
     window.close()
     return written
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMenu, QStackedWidget, QWidget,
@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
 
         def make_errands() -> QWidget:
             screen = errands.ErrandsScreen(self.ctx)
+            screen.model.rows_did_load.connect(self._on_first_rows)
             screen.errand_was_opened.connect(self.open_errand)
             screen.new_errand_was_requested.connect(self.new_errand)
             return screen
@@ -145,15 +146,36 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         for attr in ("deadline_label", "sync_status"):
             old = getattr(self, attr, None)
+            setattr(self, attr, None)
             if old is not None:
                 status.removeWidget(old)
                 old.deleteLater()
         self.deadline_label = QLabel(self)
         self.deadline_label.setObjectName("deadlines")
+        self.deadline_label.setCursor(Qt.PointingHandCursor)
+        self.deadline_label.setToolTip(self.tr("点击查看超期的事项"))
+        self.deadline_label.mousePressEvent = lambda _e: self.show_overdue()  # type: ignore[method-assign]
         status.addWidget(self.deadline_label)
-        self.sync_status = SyncStatusWidget(self.ctx, self)
-        status.addPermanentWidget(self.sync_status)
+        self.sync_status = None
         self._refresh_deadlines()
+        from villageagent.ui.tasks import InlineTaskRunner
+
+        if isinstance(self.ctx.tasks, InlineTaskRunner):
+            self._attach_sync_status()
+        else:
+            # The sync area starts its own lane and database work; it waits until the list has
+            # shown its first page (measured: started together, it delayed that page by 2.5 s).
+            QTimer.singleShot(2500, self._attach_sync_status)
+
+    def _on_first_rows(self) -> None:
+        if self.sync_status is None:
+            QTimer.singleShot(300, self._attach_sync_status)
+
+    def _attach_sync_status(self) -> None:
+        if self.sync_status is not None:
+            return
+        self.sync_status = SyncStatusWidget(self.ctx, self)
+        self.statusBar().addPermanentWidget(self.sync_status)
 
     def _update_title(self) -> None:
         s = self.ctx.settings
@@ -178,6 +200,12 @@ class MainWindow(QMainWindow):
             self.nav.blockSignals(False)
         self.screen_did_change.emit(key)
         return widget
+
+    def show_overdue(self) -> None:
+        """The errand list with only the overdue errands, the most urgent first."""
+        screen = self.show_screen("errands")
+        screen.due_soon.setChecked(False)  # type: ignore[attr-defined]
+        screen.overdue.setChecked(True)  # type: ignore[attr-defined]
 
     def focus_search(self) -> None:
         screen = self.show_screen("errands")
@@ -255,5 +283,9 @@ class MainWindow(QMainWindow):
         self.show_screen(current)
         self.ctx.language_did_change.emit(language)
 
-    def closeEvent(self, event: Any) -> None:
-        super().closeEvent(event)
+    def shutdown(self) -> None:
+        """Stop the background lanes (and the sync controller's) before the process exits."""
+        controller = getattr(getattr(self, "sync_status", None), "controller", None)
+        if controller is not None and hasattr(controller, "shutdown"):
+            controller.shutdown()
+        self.ctx.tasks.shutdown()

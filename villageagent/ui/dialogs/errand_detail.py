@@ -186,7 +186,7 @@ class ErrandDetailDialog(QDialog):
         self.save_materials.setEnabled(False)
         self.materials.itemChanged.connect(lambda _i: self.save_materials.setEnabled(True))
         self.save_materials.clicked.connect(self._on_save_materials)
-        mat_box = QGroupBox(self.tr("材料清单"), self)
+        self.mat_box = mat_box = QGroupBox(self.tr("材料清单"), self)
         mat_layout = QVBoxLayout(mat_box)
         mat_layout.addWidget(self.materials)
         mat_layout.addWidget(self.save_materials, 0, Qt.AlignRight)
@@ -308,6 +308,7 @@ class ErrandDetailDialog(QDialog):
             self.materials.addItem(item)
         self.materials.blockSignals(False)
         self.save_materials.setEnabled(False)
+        self.mat_box.setVisible(bool(e.get("materials")))
         self.timeline.clear()
         for ev in detail["timeline"]:
             who = ev.get("actor") or ""

@@ -217,8 +217,9 @@ class OrdersScreen(QWidget):
     def purchase_html(self) -> str:
         s = self.ctx.settings
         rows = "".join(
-            f"<tr><td>{escape(l.item_name)}</td><td class='num'>{l.households}</td>"
-            f"<td class='num'>{l.quantity:g} {escape(l.unit)}</td><td class='num'>{format_fen(l.amount_fen)}</td></tr>"
+            f"<tr><td>{escape(line.item_name)}</td><td class='num'>{line.households}</td>"
+            f"<td class='num'>{line.quantity:g} {escape(line.unit)}</td>"
+            f"<td class='num'>{format_fen(line.amount_fen)}</td></tr>"
             for line in self.lines)
         total = sum(line.amount_fen for line in self.lines)
         t = {"title": self.tr("农资采购单"), "round": self.tr("订购批次："), "item": self.tr("品种"),

@@ -65,7 +65,8 @@ def draw(painter: QPainter, rect: QRectF, data: dict[str, dict[str, int]], font:
     label_w = max(metrics.horizontalAdvance(i18n.kind_label(k)) for k in KINDS) + line
     total_w = metrics.horizontalAdvance("0000") + line
     top = rect.top() + line * 0.5
-    bar_h = max(line * 1.6, (rect.height() - line * 3) / max(1, len(KINDS)) * 0.62)
+    # Bars no taller than ~2.4 lines: on a tall window fat bars read as a different chart.
+    bar_h = min(line * 2.4, max(line * 1.6, (rect.height() - line * 3) / max(1, len(KINDS)) * 0.62))
     gap = bar_h * 0.5
     biggest = max([sum(v.values()) for v in data.values()] + [1])
     area_w = rect.width() - label_w - total_w - line
