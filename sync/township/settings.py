@@ -115,7 +115,7 @@ else:
             "NAME": str(HOME / "township.sqlite3"),
             # Writers wait for each other instead of failing at once.
             "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
-                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"},
+                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

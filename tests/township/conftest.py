@@ -55,6 +55,9 @@ def enrolled(live_server, village_factory):
     return make
 
 
+_resident_seq = __import__("itertools").count(1)
+
+
 @pytest.fixture
 def add_errands():
     """``add_errands(db, n, submit=True)``: a resident and ``n`` certificate errands."""
@@ -67,9 +70,8 @@ def _add_errands(database, n: int = 3, *, submit: bool = True) -> list[str]:
     from villageagent.services.errands import register_errand
     from villageagent.services.residents import register_resident
     import datetime as dt
-    import random
 
-    seq = random.randrange(1000)
+    seq = next(_resident_seq)  # distinct ID numbers: a random pick collided now and then
     resident, _ = register_resident(database, name="张桂英", id_number=make_id_number("430223", dt.date(1950, 1, 1), seq))
     ids = []
     for _ in range(n):
