@@ -171,7 +171,7 @@ def cuts_every(base: Path, k: int, errands: int, clean: int) -> Row:
     row.extra = {"bytes": total, "clean": clean, "ratio": ratio, "cuts": cuts}
     row = _finish(row, t, v)
     if ratio > 1.3:
-        row.notes += f"; bytes target <=1.3x missed"
+        row.notes += "; bytes target <=1.3x missed"
         if row.ok:  # everything arrived once: only the byte target is missed, a known open finding
             row.known = "batch sizing wastes bytes at cuts; tests/township/test_faults_cuts.py, owner: sync (issue 4)"
         row.ok = False
@@ -241,7 +241,7 @@ def server_kill(base: Path, rounds: int, seed: int = 9) -> Row:
                 v.add_errands(rng.choice((5, 20, 60)), seed=3000 + i)
                 done = threading.Event()
 
-                def run() -> None:
+                def run(done: threading.Event = done) -> None:
                     _sync_in_process(v, attempts=1)
                     done.set()
 

@@ -11,6 +11,7 @@ and the end-state check that every case ends with.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
 import signal
@@ -225,9 +226,7 @@ class Village:
         result = None
         for line in out.stdout.splitlines()[::-1]:
             if line.startswith("{"):
-                import json
-
-                result = __import__("json").loads(line)
+                result = json.loads(line)
                 break
         return out.returncode, result, out.stderr.strip()[-300:]
 
