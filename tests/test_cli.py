@@ -122,3 +122,19 @@ def test_corrupt_database_reported(tmp_path):
     (home / "village.db").write_bytes(b"garbage" * 1000)
     out = run(home, "summary")
     assert out.returncode == 2 and "损坏" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_village_only_demo_has_no_township_answers(tmp_path):
+    """A demo meant to sync with a real township center carries only the village's own steps."""
+    home = tmp_path / "v"
+    home.mkdir()
+    out = run(home, "demo", "--errands", "80", "--village-only")
+    assert out.returncode == 0, out.stderr
+    conn = sqlite3.connect(home / "village.db")
+    origins = {r[0] for r in conn.execute("select distinct origin from events")}
+    statuses = {r[0] for r in conn.execute("select distinct status from errands where kind = 'certificate'")}
+    unpushed = conn.execute("select count(*) from events where local = 0").fetchone()[0]
+    conn.close()
+    assert not any(o.startswith("township") for o in origins)
+    assert statuses <= {"received", "submitted", "cancelled"} and "submitted" in statuses
+    assert unpushed == 0

@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help=_say("生成一个演示村（空数据目录才可以）", "fill an empty data folder with a demo village"))
     d.add_argument("--errands", type=int, default=300)
     d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--village-only", action="store_true", help=_say(
+        "只生成村里自己办的步骤（不含模拟的乡镇答复），用来和乡镇服务中心一起试用同步",
+        "only the village's own steps (no simulated township answers): for trying sync with a township center"))
     s = sub.add_parser("search", help=_say("查找村民和事项", "search residents and errands"))
     s.add_argument("text")
     s.add_argument("--json", action="store_true")
@@ -84,7 +87,7 @@ def _demo(args: argparse.Namespace) -> int:
                        f"The data folder {paths.home()} already has data; the demo needs an empty one. Nothing changed."),
                   file=sys.stderr)
             return 2
-        counts = build_demo(db, errands=args.errands, seed=args.seed)
+        counts = build_demo(db, errands=args.errands, seed=args.seed, township=not args.village_only)
     finally:
         db.close()
     print(_say(f"演示村“枫林村”已建好：村民{counts['residents']}人，事项{counts['errands']}件，数据目录 {paths.home()}",

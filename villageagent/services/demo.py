@@ -69,8 +69,16 @@ def _at(day: dt.date, rng: random.Random) -> dt.datetime:
 
 
 def build_demo(db: Database, *, errands: int = 300, seed: int = 1, today: dt.date | None = None,
-               chunk: int = 20000) -> dict[str, int]:
-    """Fill an empty database with a demo village. Returns counts of what was made."""
+               chunk: int = 20000, township: bool = True) -> dict[str, int]:
+    """Fill an empty database with a demo village. Returns counts of what was made.
+
+    - ``township=True`` (default): the history includes the township's answers (accepted,
+      returned, ready…) and rosters, as if pulled — a village to try the app alone. Those answers
+      exist only on this laptop, so a township center this village later syncs with refuses
+      the village's own steps that follow them.
+    - ``township=False``: only the village's own steps (certificates wait at 已报送乡镇, subsidy
+      errands are logged at the village): a village to try together with a township center.
+    """
     today = today or clock.today()
     rng = random.Random(seed)
     setup_village(db, code=VILLAGE_CODE, name="枫林村", township="莲塘坳镇", cadre_name="李春燕",
@@ -95,7 +103,8 @@ def build_demo(db: Database, *, errands: int = 300, seed: int = 1, today: dt.dat
         residents.append(rid)
     rosters: dict[tuple[str, str], str] = {}
     # The first errands walk through every state of every kind, so the demo shows them all.
-    showcase = [(kind, state) for kind, wf in WORKFLOWS.items() for state in wf.states]
+    showcase = [(kind, state) for kind, wf in WORKFLOWS.items() for state in wf.states
+                if township or kind != "certificate" or state in ("received", "submitted", "cancelled")]
     seq = 0
     for n in range(errands):
         seq += 1
@@ -119,7 +128,7 @@ def build_demo(db: Database, *, errands: int = 300, seed: int = 1, today: dt.dat
             "status": {"certificate": "received", "subsidy": "listed", "farm_supply": "ordered"}[kind],
         }
         t = _at(day, rng)
-        if kind == "subsidy":
+        if kind == "subsidy" and township:
             key = (item.code, f"{day:%Y-%m}")
             if key not in rosters:
                 rosters[key] = w.uuid(rng)
@@ -131,7 +140,7 @@ def build_demo(db: Database, *, errands: int = 300, seed: int = 1, today: dt.dat
             w.add(rng, t, "village", "errand", eid, "create", data, "李春燕")
         age = (today - day).days
         for when_days, origin, step in _path(kind, rng, age, item, force):
-            if when_days > age:
+            if when_days > age or (origin == TOWNSHIP and not township):
                 break
             step_time = _at(day + dt.timedelta(days=when_days), rng)
             if step_time <= t:
