@@ -4,7 +4,8 @@ input, the auth matrix, clocks and upgrades, each checked end to end on both sid
     python bench/faults.py            the full campaign; prints the table (docs/reliability.md)
     python bench/faults.py --quick    a reduced campaign (< 5 min on 2 cores); exits 1 on any
                                       loss, duplicate, server 5xx or failed target
-    python bench/faults.py --only 1,7 some cases; --json FILE writes the rows as JSON
+    python bench/faults.py --only 1,7 some cases; --json FILE writes the rows as JSON;
+                                      --loopback: the weak link without namespaces
 
 Needs nothing beyond the project's install; the weak link uses network namespaces, tc and nft
 when run as root with iproute2/nftables (scripts/system-deps.sh), and says so and falls back to
@@ -34,14 +35,14 @@ from bench.faultlib.report import Row  # noqa: E402
 HEADER = "| case | tried | lost | duplicated | server 5xx | notes |\n|---|---:|---:|---:|---:|---|"
 
 
-def _cases(quick: bool) -> list[tuple[str, object]]:
+def _cases(quick: bool, loopback: bool = False) -> list[tuple[str, object]]:
     from bench.faultlib import cases_hostile as h
     from bench.faultlib import cases_net as n
     from bench.faultlib import cases_village as v
 
     q = quick
     return [
-        ("1", lambda b: [n.weak_link(b, errands=500)]),
+        ("1", lambda b: [n.weak_link(b, errands=500, use_netns=not loopback)]),
         ("2", lambda b: _cuts(n, b, q)),
         ("3", lambda b: [n.server_kill(b, rounds=10 if q else 100)]),
         ("4", lambda b: v.village_kill(b, saves=60 if q else 200, syncs=6 if q else 30)),
@@ -90,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated case numbers, e.g. 1,7")
     ap.add_argument("--json", default="", help="also write the rows to this JSON file")
     ap.add_argument("--keep", action="store_true", help="keep the data folders (printed) for a post-mortem")
+    ap.add_argument("--loopback", action="store_true", help="weak link over loopback with proxy shaping, "
+                                                            "even where namespaces work")
     args = ap.parse_args(argv)
     only = {c.strip() for c in args.only.split(",") if c.strip()}
     base = Path(tempfile.mkdtemp(prefix="va-faults-"))
@@ -97,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     print(f"fault campaign ({'quick' if args.quick else 'full'}) {dt.datetime.now():%Y-%m-%d %H:%M} "
           f"commit {_commit()}; {_machine()}", flush=True)
-    for number, run in _cases(args.quick):
+    for number, run in _cases(args.quick, args.loopback):
         if only and number not in only:
             continue
         t0 = time.monotonic()
