@@ -43,14 +43,19 @@ def available() -> tuple[bool, str]:
 
 
 def sweep() -> list[str]:
-    """Delete namespaces left by earlier killed runs (only ours, by prefix)."""
+    """Delete namespaces left by earlier runs that were killed (ours by prefix, and only those
+    whose process is gone: a campaign running beside this one keeps its link)."""
     out = _run("ip", "netns", "list", check=False).stdout
     gone = []
     for line in out.splitlines():
         name = line.split()[0] if line.split() else ""
-        if name.startswith(PREFIX):
-            _run("ip", "netns", "del", name, check=False)
-            gone.append(name)
+        if not name.startswith(PREFIX) or len(name) <= len(PREFIX) + 1:
+            continue
+        tag = name[len(PREFIX) + 1:]
+        if tag.isdigit() and os.path.exists(f"/proc/{tag}"):
+            continue
+        _run("ip", "netns", "del", name, check=False)
+        gone.append(name)
     return gone
 
 
