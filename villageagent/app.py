@@ -76,5 +76,5 @@ def run(argv: list[str] | None = None) -> int:
     window = build_window(paths.database_path(), settings)
     window.show()
     code = app.exec()
-    window.ctx.tasks.shutdown()
+    window.shutdown()
     return int(code)
