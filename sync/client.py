@@ -62,17 +62,48 @@ class _PinnedAdapter(HTTPAdapter):
 
 @dataclass
 class BatchSizer:
-    """Events per batch: halves on a failed round trip, doubles on a good one."""
+    """Events per batch, adapted to the link.
 
-    size: int = 500
+    - Doubles after a good round trip while no failure is known.
+    - After a failure it searches between the largest size that worked and the smallest that
+      failed (halving the gap each time), so it settles just under what the link carries instead of
+      sending the next big batch into the same cut (issue 6, case 2: growing straight back wasted
+      a whole batch at every cut).
+    - After many good round trips in a row the failure is forgotten, so a link that got better
+      is used fully again (at the price of at most one more failed batch).
+    """
+
+    size: int = 200
     low: int = 10
     high: int = 8000
+    ok_max: int = 0
+    fail_min: int | None = None
+    streak: int = 0
+    forget_after: int = 16
 
     def grow(self) -> None:
-        self.size = min(self.high, self.size * 2)
+        self.ok_max = max(self.ok_max, self.size)
+        self.streak += 1
+        if self.fail_min is not None and self.streak >= self.forget_after:
+            self.fail_min = None
+            self.streak = 0
+        if self.fail_min is None:
+            self.size = min(self.high, self.size * 2)
+            return
+        gap = self.fail_min - self.ok_max
+        if gap > max(2, self.ok_max // 10):
+            self.size = self.ok_max + gap // 2
+        else:
+            self.size = self.ok_max
 
     def shrink(self) -> None:
-        self.size = max(self.low, self.size // 2)
+        failed = self.size
+        self.fail_min = failed if self.fail_min is None else min(self.fail_min, failed)
+        if self.ok_max >= self.fail_min:
+            self.ok_max = 0  # the link got worse: what worked before is no guide
+        self.streak = 0
+        target = (self.ok_max + self.fail_min) // 2 if self.ok_max else failed // 2
+        self.size = max(self.low, min(target, failed - 1))
 
 
 class TownshipClient:
@@ -95,6 +126,9 @@ class TownshipClient:
 
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self.requests_made = 0
+        # After a failed round trip: one TCP connection per request. Links that drop long-lived
+        # connections (mobile middleboxes, a proxy cutting every N bytes) then cut nothing.
+        self.fresh_connections = False
 
     _verify: bool = True
 
@@ -107,6 +141,8 @@ class TownshipClient:
             if not self.token:
                 raise SyncError("not_enrolled", "这台电脑还没有在乡镇登记。", retryable=False)
             headers["Authorization"] = f"Bearer {self.token}"
+        if self.fresh_connections:
+            headers["Connection"] = "close"
         body = p.compress(msg)
         self.requests_made += 1
         try:

@@ -102,3 +102,26 @@ def test_generator_records_fit_the_wire_budget():
     columnar = len(p.compress({"v": 1, "events": p.encode_events(evs)}))
     rows = len(p.compress({"v": 1, "events": evs}))
     assert columnar < rows * 0.8
+
+
+def test_batch_sizer_settles_under_the_size_that_failed():
+    # Issue 6 case 2: growing straight back into the cut wasted a batch at every cut.
+    from sync.client import BatchSizer
+
+    b = BatchSizer(size=200)
+    b.grow()
+    b.grow()
+    assert b.size == 800
+    b.shrink()  # 800 failed after 400 worked
+    sizes = []
+    for _ in range(10):
+        sizes.append(b.size)
+        b.grow()
+    assert all(400 <= s < 800 for s in sizes) and sizes[-1] >= 700
+    for _ in range(b.forget_after):
+        b.grow()
+    assert b.size >= 800  # a link that got better is used fully again
+    b.size = 40
+    for _ in range(10):
+        b.shrink()
+    assert b.size == b.low

@@ -245,6 +245,7 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
                 if not exc.retryable:
                     raise _map_error(exc, report) from None
                 ahead = None  # its batch stays in the outbox and is taken (or re-cut) next
+                client.fresh_connections = True
                 failures += 1
                 report.retries += 1
                 sizer.shrink()
