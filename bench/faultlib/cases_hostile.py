@@ -234,7 +234,8 @@ def hostile(base: Path, requests_n: int, tampered: int, seed: int = 17, deadline
         row.notes = (f"answers {status_mix}; refusals without a JSON error code: {broken}"
                      + (f" ({examples})" if examples else "")
                      + f"; oversized/deep/bomb refused early: {big['refused']}/{big['tried']} ({big['codes']}), "
-                       f"server peak memory {peak_before // 1024}→{peak_after // 1024} MB")
+                       f"server peak memory {peak_before // 1024}→{peak_after // 1024} MB; a 20 MB body: 413 "
+                       f"from waitress ({big.get('front_413', '?')})")
         rows.append(row)
         rows.append(_tampered_files(base, t, v, tampered))
     finally:
@@ -271,6 +272,20 @@ def _big_payloads(t: Township, token: str) -> dict[str, Any]:
                     out["codes"].append(resp.json()["error"]["code"])
             else:
                 out["bad"] += 1
+    # Past waitress's own cap (16 MB) the front server refuses before Django runs: a 413 whose
+    # body is waitress's plain text, not our JSON (recorded, see docs/reliability.md).
+    out["tried"] += 1
+    try:
+        resp = requests.post(t.url + "/api/v1/sync", headers=auth, data=b"x" * (20 * 1024 * 1024), timeout=60)
+        if resp.status_code == 413:
+            out["refused"] += 1
+            out["front_413"] = "json" if _check(resp) is None else "plain text"
+        elif resp.status_code >= 500:
+            out["5xx"] += 1
+        else:
+            out["bad"] += 1
+    except requests.RequestException:
+        out["refused"] += 1
     out["codes"] = ",".join(sorted(set(out["codes"])))
     # A Content-Length that lies, over a raw socket: the server must neither hang nor fail.
     out["tried"] += 1
