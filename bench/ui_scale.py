@@ -61,18 +61,10 @@ def build(home: Path, errands: int) -> None:
 
 # --- the start-up child ------------------------------------------------------------------
 def child_start() -> None:
-    """Open the app as ``villageagent`` does and exit once the first page of errands is shown."""
-    from villageagent import paths
-    from villageagent.app import build_window, make_application, open_storage
-    from villageagent.services.village import get_settings
-    from villageagent.ui import i18n
+    """Open the app exactly as ``villageagent`` does; exit once the first page of errands is shown."""
+    from villageagent.app import start
 
-    app = make_application([sys.argv[0]])
-    db = open_storage()
-    settings = get_settings(db)
-    db.close()
-    i18n.install(app, i18n.choose_language(settings.language))
-    window = build_window(paths.database_path(), settings)
+    app, window, _stopped = start([sys.argv[0]])
     screen = window.screen("errands")
 
     def ready() -> None:
@@ -81,9 +73,11 @@ def child_start() -> None:
             print("READY", screen.model.rowCount(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
             app.quit()
 
-    screen.model.rows_did_load.connect(ready)
-    window.show()
-    app.exec()
+    if screen.model.rowCount():
+        ready()
+    else:
+        screen.model.rows_did_load.connect(ready)
+        app.exec()
     window.shutdown()
 
 
@@ -174,6 +168,7 @@ def measure_interactive(home: Path, n_keys: int, n_details: int) -> dict[str, ob
 
     key_ms: list[float] = []
     ui_ms: list[float] = []
+    typed: list[str] = []
     for ch in keystrokes(names, tails, numbers, n_keys):
         if ch == "\b":
             event = QKeyEvent(QEvent.KeyPress, Qt.Key_Backspace, Qt.NoModifier)
@@ -184,6 +179,7 @@ def measure_interactive(home: Path, n_keys: int, n_details: int) -> dict[str, ob
         ui_ms.append((time.perf_counter() - t) * 1000)
         _wait(app, screen.model.rows_did_load)
         key_ms.append((time.perf_counter() - t) * 1000)
+        typed.append(screen.search.text())
 
     screen.search.clear()
     _wait(app, screen.model.rows_did_load)
@@ -211,7 +207,8 @@ def measure_interactive(home: Path, n_keys: int, n_details: int) -> dict[str, ob
     app.processEvents()
     window.shutdown()
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"key_ms": key_ms, "ui_ms": ui_ms, "detail_ms": detail_ms, "page_ms": page_ms, "rss_mb": rss_kb / 1024,
+    slowest = sorted(zip(key_ms, typed), reverse=True)[:5]
+    return {"slowest": [[round(ms, 1), text] for ms, text in slowest], "key_ms": key_ms, "ui_ms": ui_ms, "detail_ms": detail_ms, "page_ms": page_ms, "rss_mb": rss_kb / 1024,
             "rows_loaded": screen.model.rowCount()}
 
 
@@ -262,6 +259,8 @@ def main() -> int:
     print(f"{'measure':<{width}}  {'value':>14}  {'':>16}  target")
     for name, a, b, target in rows:
         print(f"{name:<{width}}  {a:>14}  {b:>16}  {target}")
+    print("\nslowest keystrokes (ms, search text after the key):",
+          ", ".join(f"{ms} '{text}'" for ms, text in r["slowest"]))
     if args.json:
         print(json.dumps({"errands": args.errands, "start_s": starts, "first_start_of_day_s": first_of_day[0],
                           "key_p50_ms": _pct(r["key_ms"], 50), "key_p95_ms": _pct(r["key_ms"], 95),

@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication as Q
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from villageagent.domain.calendar import DUE_SOON_DAYS
@@ -78,6 +78,10 @@ class ErrandTableModel(QAbstractTableModel):
         self._loading = False
         self._generation = 0
         self._today = clock.today()
+        from villageagent.ui.tasks import InlineTaskRunner
+
+        # Synchronous runners (tests, screenshots) count at once: there is no typing to wait for.
+        self.count_delay_ms = 0 if isinstance(tasks, InlineTaskRunner) else 150
 
     # --- loading -------------------------------------------------------------------------
     @property
@@ -113,12 +117,22 @@ class ErrandTableModel(QAbstractTableModel):
                        f: queries.ErrandFilter, today: dt.date) -> None:
         if gen != self._generation or rows is None:
             return
-        # The count comes after the rows are shown: the cadre sees results first.
+        # The count comes after the rows are shown, once typing pauses: the cadre sees results
+        # first, and a count never delays the next keystroke's page.
         if len(rows) < limit:
             self._on_count(gen, len(rows))
         else:
-            self._tasks.read(lambda db: None if gen != self._generation else queries.count_errands(db, f, today=today),
-                             lambda n: self._on_count(gen, n) if n is not None else None)
+            def count() -> None:
+                if gen != self._generation:
+                    return
+                self._tasks.read(
+                    lambda db: None if gen != self._generation else queries.count_errands(db, f, today=today),
+                    lambda n: self._on_count(gen, n) if n is not None else None)
+
+            if self.count_delay_ms <= 0:
+                count()
+            else:
+                QTimer.singleShot(self.count_delay_ms, self, count)
         self.beginResetModel()
         self._rows = rows
         self._views = {}
