@@ -53,28 +53,36 @@ def compress(obj: Any, level: int = 6) -> bytes:
     return zlib.compress(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), level)
 
 
-def decompress(body: bytes, *, encoded: bool = True, limit: int = MAX_BODY) -> Any:
-    """Inflate (bounded) and parse a message; ``encoded=False`` for a plain JSON body."""
-    if encoded:
-        d = zlib.decompressobj()
-        try:
-            raw = d.decompress(body, limit)
-        except zlib.error:
-            raise ProtocolError("bad_compression", "请求内容无法解压。") from None
-        if d.unconsumed_tail:
-            raise ProtocolError("too_large", "请求内容太大。", 413)
-        if not d.eof:
-            raise ProtocolError("bad_compression", "请求内容不完整。")
-    else:
+def inflate(body: bytes, *, encoded: bool = True, limit: int = MAX_BODY) -> bytes:
+    """The message's JSON bytes: inflated with a bound (``encoded``), or checked for size."""
+    if not encoded:
         if len(body) > limit:
             raise ProtocolError("too_large", "请求内容太大。", 413)
-        raw = body
+        return body
+    d = zlib.decompressobj()
+    try:
+        raw = d.decompress(body, limit)
+    except zlib.error:
+        raise ProtocolError("bad_compression", "请求内容无法解压。") from None
+    if d.unconsumed_tail:
+        raise ProtocolError("too_large", "请求内容太大。", 413)
+    if not d.eof:
+        raise ProtocolError("bad_compression", "请求内容不完整。")
+    return raw
+
+
+def parse(raw: bytes) -> Any:
     try:
         return json.loads(raw.decode("utf-8"))
     except RecursionError:
         raise ProtocolError("too_deep", "请求内容嵌套太深。") from None
     except (UnicodeDecodeError, ValueError):
         raise ProtocolError("bad_json", "请求内容不是有效的JSON。") from None
+
+
+def decompress(body: bytes, *, encoded: bool = True, limit: int = MAX_BODY) -> Any:
+    """Inflate (bounded) and parse a message; ``encoded=False`` for a plain JSON body."""
+    return parse(inflate(body, encoded=encoded, limit=limit))
 
 
 def _too_deep(value: Any, limit: int) -> bool:

@@ -41,6 +41,11 @@ def _answer(request: HttpRequest, obj: dict[str, Any], status: int = 200) -> Htt
 
 
 def _read(request: HttpRequest) -> dict[str, Any]:
+    return _read_checked(request)[0]
+
+
+def _read_checked(request: HttpRequest) -> tuple[dict[str, Any], bool]:
+    """(message, whether its JSON is free of NUL escapes)."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -53,8 +58,9 @@ def _read(request: HttpRequest) -> dict[str, Any]:
     body = request.body
     if not body:
         raise p.ProtocolError("empty_body", "请求内容为空。")
-    return p.check_version(p.decompress(body, encoded=encoding == "deflate",
-                                        limit=p.MAX_BODY if encoding == "deflate" else p.MAX_WIRE))
+    raw = p.inflate(body, encoded=encoding == "deflate", limit=p.MAX_BODY if encoding == "deflate" else p.MAX_WIRE)
+    # JSON can carry U+0000 only as this escape (a raw control character is invalid JSON).
+    return p.check_version(p.parse(raw)), b"\\u0000" not in raw
 
 
 def _bearer(request: HttpRequest) -> str:
@@ -111,7 +117,8 @@ def enroll(request: HttpRequest) -> HttpResponse:
 
 @endpoint("POST", auth=True)
 def sync(request: HttpRequest, device) -> HttpResponse:
-    return _answer(request, ops.exchange(device, _read(request)))
+    msg, nul_free = _read_checked(request)
+    return _answer(request, ops.exchange(device, msg, nul_free=nul_free))
 
 
 @endpoint("POST", auth=True)
