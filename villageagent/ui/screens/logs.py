@@ -46,7 +46,8 @@ class LogsScreen(QWidget):
         el.addWidget(self.outcome, 2)
         el.addWidget(self.add_button)
 
-        self.month = month_combo(self, with_all=False)
+        # All months by default: the newest logs first, whatever month they fell in.
+        self.month = month_combo(self, with_all=True)
         self.filter_type = QComboBox(self)
         self.filter_type.addItem(self.tr("全部类型"), None)
         for t in LOG_TYPES:
