@@ -93,6 +93,14 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(label)
             item.setData(Qt.UserRole, key)
             self.nav.addItem(item)
+        # Wide enough for the longest label in the current language ("Monthly summary").
+        font = self.nav.font()
+        font.setPointSizeF(11)
+        from PySide6.QtGui import QFontMetrics
+
+        widest = max(QFontMetrics(font).horizontalAdvance(label) for label in self._labels().values())
+        self.nav.setFixedWidth(max(132, widest + 40))
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.stack = QStackedWidget(self)
         central = QWidget(self)
         layout = QHBoxLayout(central)

@@ -19,7 +19,7 @@ from villageagent.storage import queries
 from villageagent.storage.events import Changes
 from villageagent.ui import i18n
 from villageagent.ui.context import AppContext
-from villageagent.ui.models.errands import ErrandIdRole, ErrandTableModel
+from villageagent.ui.models.errands import ErrandIdRole, ErrandTableModel, days_left_text
 from villageagent.ui.widgets.common import month_combo, setup_table
 
 
@@ -66,7 +66,13 @@ class ErrandsScreen(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("errandTable")
         self.table.setModel(self.model)
-        setup_table(self.table, [150, 76, 150, 190, 80, 110, 96, 80], stretch=3)
+        fm = self.table.fontMetrics()
+        kind_w = max(fm.horizontalAdvance(i18n.kind_label(k)) for k in KINDS) + 18
+        status_w = max(fm.horizontalAdvance(i18n.status_for(k, st)) for k in KINDS for st in WORKFLOWS[k].states) + 18
+        left_w = max(fm.horizontalAdvance(t) for t in (self.tr("剩余"), days_left_text("open", 13),
+                                                         days_left_text("overdue", -13))) + 18
+        setup_table(self.table, [150, 76, 150, 190, max(80, kind_w), max(110, status_w), 96, max(80, left_w)],
+                    stretch=3)
 
         self.count_label = QLabel(self)
         legend = QLabel(self.tr("<span style='background:#fbd5d2;color:#8a1c12'>&nbsp;超期&nbsp;</span>&nbsp;"
