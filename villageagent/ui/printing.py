@@ -57,6 +57,17 @@ def build_document(html: str, images: dict[str, QImage] | None = None, width_pt:
     return doc
 
 
+def print_document(doc: QTextDocument, printer: QPrinter) -> None:
+    """Lay the document out on the printer's page in points, so 10.5 pt text prints at 10.5 pt.
+
+    - Without a page size QTextDocument lays out at screen resolution, adds its own 2 cm margin
+      and a page number: the receipt's title wrapped and the text came out half again too big.
+    """
+    paint = printer.pageLayout().paintRect(QPageLayout.Point)
+    doc.setPageSize(QSizeF(paint.width(), paint.height()))
+    doc.print_(printer)
+
+
 def _page_layout(printer: QPrinter, page: str, landscape: bool) -> None:
     size = {"A4": QPageSize.A4, "A5": QPageSize.A5}.get(page, QPageSize.A4)
     printer.setPageLayout(QPageLayout(QPageSize(size), QPageLayout.Landscape if landscape else QPageLayout.Portrait,
@@ -74,7 +85,7 @@ def render_pdf(html: str, path: Path | str, *, page: str = "A5", landscape: bool
     printer.setDocName(title)
     printer.setCreator("VillageAgent")
     _page_layout(printer, page, landscape)
-    build_document(html, images).print_(printer)
+    print_document(build_document(html, images), printer)
     return path
 
 
@@ -88,7 +99,7 @@ def print_html(html: str, printer_name: str = "", *, page: str = "A5", landscape
     printer.setDocName(title)
     printer.setCopyCount(copies)
     _page_layout(printer, page, landscape)
-    build_document(html, images).print_(printer)
+    print_document(build_document(html, images), printer)
     return info.printerName()
 
 
@@ -104,7 +115,7 @@ def preview(parent: Any, html: str, *, page: str = "A5", landscape: bool = False
     dialog.setWindowTitle(title)
     dialog.resize(900, 680)
     doc = build_document(html, images)
-    dialog.paintRequested.connect(lambda p: doc.print_(p))
+    dialog.paintRequested.connect(lambda p: print_document(doc, p))
     dialog._doc = doc  # type: ignore[attr-defined]  # keep the document alive with the dialog
     if modal:
         dialog.exec()

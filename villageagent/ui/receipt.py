@@ -73,7 +73,7 @@ def receipt_html(errand: dict[str, Any], settings: VillageSettings) -> str:
         f"<html><body><h1>{title}</h1><p class='sub'>{t['sub']}</p>"
         f"<table class='grid' cellspacing='0' width='100%'>{body}</table>"
         f"<p class='foot'>{t['keep']}</p>"
-        f"<p class='foot'>{t['resident_sign']}________________&nbsp;&nbsp;&nbsp;&nbsp;{t['cadre_sign']}________________</p>"
+        f"<p class='foot'>{t['resident_sign']}____________&nbsp;&nbsp;{t['cadre_sign']}____________</p>"
         f"<p class='foot' style='color:#666'>{t['printed']}{printed}</p>"
         "</body></html>"
     )
