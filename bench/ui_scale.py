@@ -208,7 +208,8 @@ def measure_interactive(home: Path, n_keys: int, n_details: int) -> dict[str, ob
     window.shutdown()
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     slowest = sorted(zip(key_ms, typed), reverse=True)[:5]
-    return {"slowest": [[round(ms, 1), text] for ms, text in slowest], "key_ms": key_ms, "ui_ms": ui_ms, "detail_ms": detail_ms, "page_ms": page_ms, "rss_mb": rss_kb / 1024,
+    return {"slowest": [[round(ms, 1), text] for ms, text in slowest], "key_ms": key_ms, "ui_ms": ui_ms,
+            "detail_ms": detail_ms, "page_ms": page_ms, "rss_mb": rss_kb / 1024,
             "rows_loaded": screen.model.rowCount()}
 
 

@@ -2,6 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
+    <name>EnrollDialog</name>
+    <message>
+        <source>登记到乡镇中心</source>
+        <translation>Enroll with the township center</translation>
+    </message>
+    <message>
+        <source>请填写乡镇给的地址和一次性登记码。登记后，本村的事项会自动同步到乡镇，乡镇的办理结果也会自动回到这台电脑。</source>
+        <translation>Enter the address and one-time code the township gave you. Once enrolled, this village&apos;s errands sync to the township automatically, and the township&apos;s results come back to this laptop.</translation>
+    </message>
+    <message>
+        <source>乡镇地址</source>
+        <translation>Township address</translation>
+    </message>
+    <message>
+        <source>登记码</source>
+        <translation>Enrollment code</translation>
+    </message>
+    <message>
+        <source>登记</source>
+        <translation>Enroll</translation>
+    </message>
+    <message>
+        <source>请填写乡镇地址，例如 http://192.168.1.10:8000</source>
+        <translation>Enter the township&apos;s address, e.g. http://192.168.1.10:8000</translation>
+    </message>
+    <message>
+        <source>登记码是8个字母或数字，例如 ABCD-EFGH，请核对。</source>
+        <translation>The enrollment code is 8 letters or digits, e.g. ABCD-EFGH; please check it.</translation>
+    </message>
+</context>
+<context>
     <name>ErrandDetailDialog</name>
     <message>
         <source>事项详情</source>
@@ -182,6 +213,10 @@
         <translation>Log a new errand (Ctrl+N)</translation>
     </message>
     <message>
+        <source>剩余</source>
+        <translation>Left</translation>
+    </message>
+    <message>
         <source>&lt;span style=&apos;background:#fbd5d2;color:#8a1c12&apos;&gt;&amp;nbsp;超期&amp;nbsp;&lt;/span&gt;&amp;nbsp;&lt;span style=&apos;background:#ffefc2;color:#6b4a00&apos;&gt;&amp;nbsp;2天内到期&amp;nbsp;&lt;/span&gt;&amp;nbsp;双击或回车打开；Esc 清除搜索</source>
         <translation>&lt;span style=&apos;background:#fbd5d2;color:#8a1c12&apos;&gt;&amp;nbsp;Overdue&amp;nbsp;&lt;/span&gt;&amp;nbsp;&lt;span style=&apos;background:#ffefc2;color:#6b4a00&apos;&gt;&amp;nbsp;Due within 2 days&amp;nbsp;&lt;/span&gt;&amp;nbsp;Double-click or Enter opens; Esc clears the search</translation>
     </message>
@@ -336,6 +371,10 @@
     <message>
         <source>关于村代办</source>
         <translation>About VillageAgent</translation>
+    </message>
+    <message>
+        <source>点击查看超期的事项</source>
+        <translation>Click to see the overdue errands</translation>
     </message>
     <message>
         <source>村代办</source>
@@ -682,6 +721,33 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
     <message>
         <source>已送到打印机：%1</source>
         <translation>Sent to printer: %1</translation>
+    </message>
+</context>
+<context>
+    <name>RefusedRecordsDialog</name>
+    <message>
+        <source>被乡镇拒收的记录</source>
+        <translation>Records the township refused</translation>
+    </message>
+    <message>
+        <source>这些记录乡镇没有收下，其余记录不受影响。请按原因处理后点“重新发送”，或打电话问乡镇。</source>
+        <translation>The township did not accept these records; the others are not affected. Fix what the reason says and click &quot;Send again&quot;, or phone the township.</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>记录</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>重新发送</source>
+        <translation>Send again</translation>
     </message>
 </context>
 <context>
@@ -1155,8 +1221,76 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
         <translation>Sync: not enrolled</translation>
     </message>
     <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>立即同步</source>
+        <translation>Sync now</translation>
+    </message>
+    <message>
+        <source>取消同步</source>
+        <translation>Cancel sync</translation>
+    </message>
+    <message>
+        <source>登记到乡镇…</source>
+        <translation>Enroll with the township…</translation>
+    </message>
+    <message>
+        <source>没有网络：导出到U盘…</source>
+        <translation>No network: export to a USB stick…</translation>
+    </message>
+    <message>
+        <source>导入乡镇的答复文件…</source>
+        <translation>Import the township&apos;s answer file…</translation>
+    </message>
+    <message>
+        <source>被乡镇拒收的记录…</source>
+        <translation>Records the township refused…</translation>
+    </message>
+    <message>
         <source>这台电脑还没有在乡镇登记，事项只保存在本机。</source>
         <translation>This laptop is not enrolled with the township; errands are kept on this laptop only.</translation>
+    </message>
+    <message>
+        <source>正在同步…</source>
+        <translation>Syncing…</translation>
+    </message>
+    <message>
+        <source>正在同步：已上传 %1 条，已下载 %2 条</source>
+        <translation>Syncing: %1 sent, %2 received</translation>
+    </message>
+    <message>
+        <source>上次同步：上传 %1 条，下载 %2 条</source>
+        <translation>Last sync: %1 sent, %2 received</translation>
+    </message>
+    <message>
+        <source>；有 %1 条被乡镇拒收，点这里查看原因</source>
+        <translation>; %1 refused by the township, click here for the reasons</translation>
+    </message>
+    <message>
+        <source>导出到U盘</source>
+        <translation>Export to a USB stick</translation>
+    </message>
+    <message>
+        <source>同步文件 (*.vasync)</source>
+        <translation>Sync files (*.vasync)</translation>
+    </message>
+    <message>
+        <source>已导出 %1 条待上传记录。请把文件交给乡镇导入，再把乡镇给的答复文件导入这台电脑。</source>
+        <translation>Exported %1 waiting records. Take the file to the township to import, then import the township&apos;s answer file on this laptop.</translation>
+    </message>
+    <message>
+        <source>导入乡镇的答复文件</source>
+        <translation>Import the township&apos;s answer file</translation>
+    </message>
+    <message>
+        <source>已导入乡镇的答复。</source>
+        <translation>The township&apos;s answer is imported.</translation>
+    </message>
+    <message>
+        <source>同步</source>
+        <translation>Sync</translation>
     </message>
 </context>
 <context>
@@ -1490,6 +1624,41 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
     <message>
         <source>打印时间：</source>
         <translation>Printed: </translation>
+    </message>
+</context>
+<context>
+    <name>sync</name>
+    <message>
+        <source>同步：未登记到乡镇</source>
+        <translation>Sync: not enrolled with the township</translation>
+    </message>
+    <message>
+        <source>正在同步…</source>
+        <translation>Syncing…</translation>
+    </message>
+    <message>
+        <source>在线</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>离线</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>待上传 %1 条</source>
+        <translation>%1 waiting to send</translation>
+    </message>
+    <message>
+        <source>被拒收 %1 条</source>
+        <translation>%1 refused</translation>
+    </message>
+    <message>
+        <source>上次同步 %1 成功</source>
+        <translation>Last sync %1 succeeded</translation>
+    </message>
+    <message>
+        <source>上次同步 %1 未完成</source>
+        <translation>Last sync %1 did not finish</translation>
     </message>
 </context>
 <context>

@@ -89,11 +89,21 @@ def _t(text: str) -> str:
 
 def status_label(status: str) -> str:
     labels = {
-        "received": Q.translate("labels", "已收件"), "submitted": Q.translate("labels", "已报送乡镇"), "accepted": Q.translate("labels", "乡镇已受理"),
-        "returned": Q.translate("labels", "退回补正"), "in_progress": Q.translate("labels", "办理中"), "forwarded": Q.translate("labels", "已转县办理"),
-        "ready": Q.translate("labels", "已办结"), "delivered": Q.translate("labels", "已交付"), "cancelled": Q.translate("labels", "已撤销"),
-        "listed": Q.translate("labels", "待发放"), "notified": Q.translate("labels", "已通知"), "paid": Q.translate("labels", "已发放"),
-        "confirmed": Q.translate("labels", "已确认领取"), "problem": Q.translate("labels", "有疑问待核实"), "ordered": Q.translate("labels", "已登记订购"),
+        "received": Q.translate("labels", "已收件"),
+        "submitted": Q.translate("labels", "已报送乡镇"),
+        "accepted": Q.translate("labels", "乡镇已受理"),
+        "returned": Q.translate("labels", "退回补正"),
+        "in_progress": Q.translate("labels", "办理中"),
+        "forwarded": Q.translate("labels", "已转县办理"),
+        "ready": Q.translate("labels", "已办结"),
+        "delivered": Q.translate("labels", "已交付"),
+        "cancelled": Q.translate("labels", "已撤销"),
+        "listed": Q.translate("labels", "待发放"),
+        "notified": Q.translate("labels", "已通知"),
+        "paid": Q.translate("labels", "已发放"),
+        "confirmed": Q.translate("labels", "已确认领取"),
+        "problem": Q.translate("labels", "有疑问待核实"),
+        "ordered": Q.translate("labels", "已登记订购"),
         "purchased": Q.translate("labels", "已采购"), "settled": Q.translate("labels", "已结清"),
     }
     return labels.get(status, status)
@@ -127,12 +137,20 @@ def step_label(kind: str, target: str) -> str:
 
 
 def kind_label(kind: str) -> str:
-    return {"certificate": Q.translate("labels", "证照代办"), "subsidy": Q.translate("labels", "补贴代发"), "farm_supply": Q.translate("labels", "农资代购")}.get(kind, kind)
+    return {
+        "certificate": Q.translate("labels", "证照代办"),
+        "subsidy": Q.translate("labels", "补贴代发"),
+        "farm_supply": Q.translate("labels", "农资代购"),
+    }.get(kind, kind)
 
 
 def log_type_label(type_: str) -> str:
-    return {"consultation": Q.translate("labels", "政策咨询"), "dispute": Q.translate("labels", "矛盾调解"), "concern": Q.translate("labels", "社情民意"),
-            "problem": Q.translate("labels", "实事办理")}.get(type_, type_)
+    return {
+        "consultation": Q.translate("labels", "政策咨询"),
+        "dispute": Q.translate("labels", "矛盾调解"),
+        "concern": Q.translate("labels", "社情民意"),
+        "problem": Q.translate("labels", "实事办理"),
+    }.get(type_, type_)
 
 
 def tier_label(tier: str) -> str:

@@ -51,7 +51,9 @@ def receipt_html(errand: dict[str, Any], settings: VillageSettings) -> str:
     if e["kind"] == "farm_supply" and e.get("quantity") is not None:
         rows.append((Q.translate("receipt", "订购数量"), f"{e['quantity']:g} {escape(e.get('unit') or '')}"))
     if e["kind"] in ("farm_supply", "subsidy") or e.get("amount_fen"):
-        label = Q.translate("receipt", "补贴金额") if e["kind"] == "subsidy" else (Q.translate("receipt", "应付金额") if e["kind"] == "farm_supply" else Q.translate("receipt", "收费"))
+        labels = {"subsidy": Q.translate("receipt", "补贴金额"), "farm_supply": Q.translate("receipt", "应付金额"),
+                  "certificate": Q.translate("receipt", "收费")}
+        label = labels[e["kind"]]
         rows.append((label, Q.translate("receipt", "%1 元").replace("%1", format_fen(int(e.get("amount_fen") or 0)))))
     rows.append((Q.translate("receipt", "登记日期"), escape(e.get("created_date") or "")))
     if e["kind"] == "certificate":
