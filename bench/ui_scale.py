@@ -65,7 +65,7 @@ def child_start() -> None:
     from villageagent.app import start
 
     app, window, _stopped = start([sys.argv[0]])
-    screen = window.screen("errands")
+    screen = window.screen_widget("errands")
 
     def ready() -> None:
         if screen.model.rowCount():
@@ -160,7 +160,7 @@ def measure_interactive(home: Path, n_keys: int, n_details: int) -> dict[str, ob
     i18n.install(app, "zh")
     window = build_window(paths.database_path(), settings)
     window.resize(1366, 768)
-    screen = window.screen("errands")
+    screen = window.screen_widget("errands")
     window.show()
     _wait(app, screen.model.rows_did_load)
     screen.search_delay_ms = 0

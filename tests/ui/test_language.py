@@ -37,7 +37,7 @@ def test_switching_to_english_in_settings_retranslates_the_window(window, store,
     # The core's error messages follow the same choice.
     assert i18n.error_text(ValidationError("phone")).startswith("The mobile number")
     # The settings screen itself was rebuilt in English and still shows the choice.
-    assert window.screen("settings").language.currentData() == "en"
+    assert window.screen_widget("settings").language.currentData() == "en"
 
     # And back to Chinese.
     screen = window.show_screen("settings")

@@ -190,7 +190,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("村代办") + (f" — {s.township_name}{s.village_name}" if s.village_name else ""))
 
     # --- navigation ----------------------------------------------------------------------
-    def screen(self, key: str) -> QWidget:
+    def screen_widget(self, key: str) -> QWidget:
+        """The screen ``key``, built the first time it is asked for (not QWidget.screen())."""
         if key not in self.screens:
             widget = self._factories()[key]()
             widget.setObjectName(f"screen_{key}")
@@ -199,7 +200,7 @@ class MainWindow(QMainWindow):
         return self.screens[key]
 
     def show_screen(self, key: str) -> QWidget:
-        widget = self.screen(key)
+        widget = self.screen_widget(key)
         self.stack.setCurrentWidget(widget)
         row = SCREENS.index(key)
         if self.nav.currentRow() != row:
