@@ -1171,7 +1171,7 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
     </message>
     <message>
         <source>元</source>
-        <translation>yuan</translation>
+        <translation> yuan</translation>
     </message>
     <message>
         <source>无</source>
@@ -1183,15 +1183,15 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
     </message>
     <message>
         <source>农资代购：</source>
-        <translation>Farm supplies:</translation>
+        <translation>Farm supplies: </translation>
     </message>
     <message>
         <source>补贴发放：</source>
-        <translation>Subsidies paid:</translation>
+        <translation>Subsidies paid: </translation>
     </message>
     <message>
         <source>其他工作：</source>
-        <translation>Other work:</translation>
+        <translation>Other work: </translation>
     </message>
     <message>
         <source>各类事项的办理状态（件）</source>

@@ -91,8 +91,14 @@ def setup_table(view: QTableView, widths: list[int] | None = None, stretch: int 
     view.horizontalHeader().setHighlightSections(False)
     view.horizontalHeader().setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
     if widths:
+        header = view.horizontalHeader()
+        fm = header.fontMetrics()
+        model = view.model()
         for i, w in enumerate(widths):
-            view.setColumnWidth(i, w)
+            # Never narrower than the column's title in the current language ("Collected (yuan)").
+            title = model.headerData(i, Qt.Horizontal, Qt.DisplayRole) if model is not None else None
+            need = fm.horizontalAdvance(str(title)) + 18 if title else 0
+            view.setColumnWidth(i, max(w, need) if w else w)
     if stretch is not None:
         view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.Stretch)
 
