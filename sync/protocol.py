@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import json
 import re
-import uuid
 import zlib
 from typing import Any
 

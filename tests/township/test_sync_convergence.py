@@ -39,7 +39,8 @@ def scenario(draw):
         for origin, data in draw(st.lists(st.sampled_from(STEPS), max_size=8)):
             events.append((origin, "status", eid, base + draw(st.integers(1, 50)), data))
         for origin in draw(st.lists(st.sampled_from(["dev1", "township"]), max_size=3)):
-            events.append((origin, "update", eid, base + draw(st.integers(1, 50)), {"note": draw(st.text(st.characters(blacklist_characters="\x00"), max_size=4))}))
+            note = draw(st.text(st.characters(blacklist_characters="\x00"), max_size=4))
+            events.append((origin, "update", eid, base + draw(st.integers(1, 50)), {"note": note}))
     return events
 
 

@@ -3,7 +3,6 @@ village client, over HTTP (issue 4)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import socket
 import threading
 import time
