@@ -108,7 +108,8 @@ def enroll(request: HttpRequest) -> HttpResponse:
     msg = _read(request)
     code, node = msg.get("code"), msg.get("device")
     village, name = msg.get("village", ""), msg.get("name", "")
-    if not all(isinstance(x, str) for x in (code, node, village, name)):
+    if not (isinstance(code, str) and isinstance(node, str) and isinstance(village, str)
+            and isinstance(name, str)):
         raise p.ProtocolError("bad_field", "code、device、village、name 都应为字符串。")
     device, token = ops.enroll_device(code, node=node, village_code=village, name=name)
     return _answer(request, {"v": p.VERSION, "token": token, "village": device.village.code,

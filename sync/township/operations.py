@@ -93,8 +93,8 @@ REFUSALS = {
 
 
 def _refuse(raw: Any, code: str, message: str) -> dict[str, str]:
-    rid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else ""
-    return {"id": rid[:64], "code": code, "message": message}
+    rid = raw.get("id") if isinstance(raw, dict) else None
+    return {"id": rid[:64] if isinstance(rid, str) else "", "code": code, "message": message}
 
 
 def receive_batch(device: m.Device, batch_id: str, raw_events: list[Any], *, via: str = "http",

@@ -146,7 +146,7 @@ def _json_adapter() -> Any:
     return lambda v: connection.ops.adapt_json_value(v, None)
 
 
-def _upsert(model: type, rows: list[dict[str, Any]], fields: list[str]) -> None:
+def _upsert(model: Any, rows: list[dict[str, Any]], fields: list[str]) -> None:
     """Insert or update projection rows by ``entity_id`` (same reason as ``_insert_events``)."""
     meta = model._meta
     names = ["entity_id", *fields]

@@ -196,7 +196,7 @@ class SyncController(QObject):
         progress = self.sync_did_progress.emit
 
         def job(db: Any):
-            kwargs = {"client_factory": factory} if factory else {}
+            kwargs: dict[str, Any] = {"client_factory": factory} if factory else {}
             return service.sync_now(db, progress=progress, cancelled=self._cancel.is_set, **kwargs)
 
         def done(report: Any) -> None:
@@ -234,7 +234,7 @@ class SyncController(QObject):
         factory = self.client_factory
 
         def job(db: Any):
-            kwargs = {"client_factory": factory} if factory else {}
+            kwargs: dict[str, Any] = {"client_factory": factory} if factory else {}
             return service.enroll(db, url, code, **kwargs)
 
         def ok(conn: Any) -> None:

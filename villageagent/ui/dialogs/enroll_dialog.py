@@ -55,8 +55,8 @@ class EnrollDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("乡镇地址"), self.url_edit)
         form.addRow(self.tr("登记码"), self.code_edit)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
-        self.buttons.button(QDialogButtonBox.Ok).setText(self.tr("登记"))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登记"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -91,7 +91,7 @@ class EnrollDialog(QDialog):
             self.code_edit.setFocus()
             return
         self.buttons.setEnabled(False)
-        self.setCursor(Qt.WaitCursor)
+        self.setCursor(Qt.CursorShape.WaitCursor)
         self.controller.enroll(url, code, self._on_done)
 
     def _on_done(self, ok: bool, text: str) -> None:
