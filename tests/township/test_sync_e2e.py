@@ -297,3 +297,23 @@ def test_restored_laptop_gets_its_own_later_errands_back_and_numbers_go_on(enrol
         assert queries.get_errand(db, new[0])["number"] not in numbers
     finally:
         db.close()
+
+
+def test_roster_and_catalog_flow_down_and_payouts_come_back(enrolled):
+    from villageagent.services.errands import advance_status
+
+    db = enrolled()
+    ops.publish_catalog("2099.01-1", [{"code": "B001", "name": "耕地地力保护补贴", "kind": "subsidy",
+                                       "promised_days": 30}])
+    roster = ops.publish_roster("LTA01", item_code="B001", title="2026年3月耕地地力保护补贴", month="2026-03",
+                                lines=[ops.RosterLine("430223195001010011", "张桂英", 12000)], actor="财政所")
+    report = service.sync_now(db, sleep=_no_sleep)
+    assert report.check_ok is True
+    assert db.execute("select value from settings where key = 'catalog_version'").fetchone()[0] == '"2099.01-1"'
+    row = db.execute("select id, status, amount_fen, roster_id from errands where kind = 'subsidy'").fetchone()
+    assert row[1:] == ("listed", 12000, roster.entity_id)
+    assert db.execute("select name from residents").fetchone()[0] == "张桂英"
+    advance_status(db, row[0], "paid", paid_fen=12000)
+    service.sync_now(db, sleep=_no_sleep)
+    errand = m.Errand.objects.get(entity_id=row[0])
+    assert errand.status == "paid" and errand.paid_fen == 12000
