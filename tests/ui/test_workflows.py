@@ -150,3 +150,14 @@ def test_roster_screen_pays_and_reconciles(window, store, add_resident):
     screen.table.selectRow(0)
     screen.mark_selected("paid")
     assert "已发放 1 人" in screen.totals.text()
+
+
+def test_print_receipt_from_the_detail_opens_over_it(window, store, add_resident):
+    from villageagent.ui.dialogs.receipt_dialog import ReceiptDialog
+
+    resident = add_resident("孔令辉")
+    errand, _ = register_errand(store, resident_id=resident["id"], item_code="Z003")
+    dialog = window.open_errand(errand["id"])
+    dialog.receipt_button.click()
+    receipts = dialog.findChildren(ReceiptDialog)
+    assert receipts and receipts[0].isVisible() and receipts[0].errand["id"] == errand["id"]

@@ -240,14 +240,15 @@ class MainWindow(QMainWindow):
         from villageagent.ui.dialogs.errand_detail import ErrandDetailDialog
 
         dialog = ErrandDetailDialog(self.ctx, errand_id, self)
-        dialog.receipt_was_requested.connect(self.show_receipt)
+        # The receipt opens over the detail dialog (its parent), so neither blocks the other.
+        dialog.receipt_was_requested.connect(lambda eid: self.show_receipt(eid, parent=dialog))
         dialog.open()
         return dialog
 
-    def show_receipt(self, errand_id: str) -> Any:
+    def show_receipt(self, errand_id: str, parent: QWidget | None = None) -> Any:
         from villageagent.ui.dialogs.receipt_dialog import ReceiptDialog
 
-        dialog = ReceiptDialog(self.ctx, errand_id, self)
+        dialog = ReceiptDialog(self.ctx, errand_id, parent or self)
         dialog.open()
         return dialog
 
