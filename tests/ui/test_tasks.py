@@ -60,3 +60,16 @@ def test_unhandled_errors_reach_the_app_signal(runner, qtbot):
     with qtbot.waitSignal(runner.job_did_fail, timeout=5000) as blocker:
         runner.read(lambda db: 1 / 0)
     assert isinstance(blocker.args[0], ZeroDivisionError)
+
+
+def test_an_answer_for_a_closed_dialog_is_dropped(runner, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    import shiboken6
+
+    label = QLabel()
+    done: list = []
+    runner.read(lambda db: 1, lambda n: (label.setText(str(n)), done.append(n)))
+    shiboken6.delete(label)  # closed before the answer arrives
+    qtbot.waitUntil(lambda: not runner.busy(), timeout=5000)
+    assert done == []  # the callback hit a deleted widget and was dropped, not raised

@@ -147,6 +147,17 @@ class TaskRunner(QObject):
 
 
 def _deliver(runner: Any, lane: str, result: Any, error: Any, on_done: Done | None, on_error: Failed | None) -> None:
+    try:
+        _deliver_now(runner, lane, result, error, on_done, on_error)
+    except RuntimeError as exc:
+        # The screen or dialog that asked was closed (or rebuilt in another language) before
+        # the answer came: nobody is left to show it to.
+        if "already deleted" not in str(exc):
+            raise
+
+
+def _deliver_now(runner: Any, lane: str, result: Any, error: Any, on_done: Done | None,
+                 on_error: Failed | None) -> None:
     if error is not None:
         if on_error is not None:
             on_error(error)
