@@ -48,7 +48,8 @@ def database_from_url(url: str) -> dict:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
+            # Reused connections; tests set 0 so server threads leave nothing open at teardown.
+            "CONN_MAX_AGE": int(os.environ.get("TOWNSHIP_CONN_MAX_AGE", "60")),
         }
     if parsed.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path)}

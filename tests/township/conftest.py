@@ -12,6 +12,7 @@ import tempfile
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sync.township.settings")
 os.environ.setdefault("TOWNSHIP_HOME", tempfile.mkdtemp(prefix="township-test-"))
+os.environ.setdefault("TOWNSHIP_CONN_MAX_AGE", "0")
 
 import django  # noqa: E402
 
