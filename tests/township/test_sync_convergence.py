@@ -85,3 +85,60 @@ def test_batches_in_any_order_with_duplicates_converge(raw, rnd, batches):
     finally:
         vdb.close()
     assert m.Village.objects.get(code=code).event_count == len(events)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.randoms(use_true_random=False), st.integers(1, 3))
+def test_two_laptops_and_the_township_converge_through_the_protocol(rnd, size):
+    """Batches (with ids) from two laptops of one village reach the township in any order, some
+    sent twice; township steps in between; both laptops pull: all three agree."""
+    from sync import protocol as p
+    from villageagent.storage.db import open_db
+    from villageagent.storage.events import apply_events
+
+    code = f"P{next(_counter)}"
+    devices, stores, batches = [], [], []
+    for n in (1, 2):
+        one_time, _ = ops.issue_enrollment_code(code)
+        device, _ = ops.enroll_device(one_time, node=f"{code.lower()}dev{n}", village_code=code)
+        devices.append(device)
+        stores.append(open_db(":memory:"))
+    try:
+        for device in devices:
+            raw = []
+            for i in range(rnd.randint(1, 4)):
+                eid = str(uuid.uuid4())
+                wall = 1_770_000_000_000 + rnd.randint(0, 1000)
+                raw.append((device.node, "create", eid, wall, {"number": f"{device.node}-{i}", "kind": "certificate",
+                                                               "status": "received"}))
+                if rnd.random() < 0.8:
+                    raw.append((device.node, "status", eid, wall + 1, {"to": "submitted"}))
+            events = [Event(e.id, e.hlc.replace("-dev1", f"-{device.node}"), e.village, device.node, e.entity,
+                            e.entity_id, e.op, e.data) for e in _events(code, raw)]
+            with stores[devices.index(device)].atomic():
+                apply_events(stores[devices.index(device)], events, local=True)
+            for start in range(0, len(events), size):
+                batches.append((device, uuid.uuid4().hex, [e.to_dict() for e in events[start:start + size]]))
+        deliveries = batches + rnd.sample(batches, k=len(batches) // 2)  # some acknowledgements lost
+        rnd.shuffle(deliveries)
+        for k, (device, batch_id, evs) in enumerate(deliveries):
+            ops.exchange(device, {"v": 1, "cursor": 0, "limit": 1,
+                                  "batch": {"id": batch_id, "events": p.encode_events(evs)}})
+            if k == len(deliveries) // 2:  # staff act part-way through
+                for errand in m.Errand.objects.filter(village__code=code, status="submitted")[:2]:
+                    ops.take_step(errand, "accepted")
+        for device, store in zip(devices, stores):
+            reply = ops.exchange(device, {"v": 1, "cursor": 0, "limit": 20000})
+            pulled = [Event(**e) for e in p.decode_events(reply["events"])]
+            with store.atomic():
+                apply_events(store, pulled, local=False)
+        assert m.Batch.objects.filter(device__in=devices).count() == len(batches)
+        township = {e.entity_id: e.status for e in m.Errand.objects.filter(village__code=code)}
+        for store in stores:
+            mine = dict(store.execute("select id, status from errands").fetchall())
+            assert mine == township
+        village = m.Village.objects.get(code=code)
+        assert village.event_count == m.Event.objects.filter(village=village).count()
+    finally:
+        for store in stores:
+            store.close()
