@@ -101,24 +101,27 @@ def receive_batch(device: m.Device, batch_id: str, raw_events: list[Any], *, via
                   nul_free: bool = False) -> dict[str, Any]:
     """Apply one batch atomically and return its acknowledgement; a batch seen before gets the
     acknowledgement it got the first time and changes nothing."""
+    # Checking each event is pure Python: done before taking the write lock, so one village's
+    # validation never holds up another village's push (SQLite has one writer at a time).
+    village = device.village
+    good: list[WireEvent] = []
+    refused: list[dict[str, str]] = []
+    for raw in raw_events:
+        try:
+            event = validate_event(raw)
+        except EventError as exc:
+            refused.append(_refuse(raw, exc.code, str(exc)))
+            continue
+        code = _event_refusal(device, village, event, nul_free)
+        if code:
+            refused.append(_refuse(raw, code, REFUSALS[code]))
+            continue
+        good.append(event)
     with transaction.atomic():
         village = _locked(device.village)
         seen = m.Batch.objects.filter(device=device, batch_id=batch_id).first()
         if seen is not None:
             return {**seen.ack, "again": True}
-        good: list[WireEvent] = []
-        refused: list[dict[str, str]] = []
-        for raw in raw_events:
-            try:
-                event = validate_event(raw)
-            except EventError as exc:
-                refused.append(_refuse(raw, exc.code, str(exc)))
-                continue
-            code = _event_refusal(device, village, event, nul_free)
-            if code:
-                refused.append(_refuse(raw, code, REFUSALS[code]))
-                continue
-            good.append(event)
         owners = event_owners([e.id for e in good])
         entities = entity_owners(sorted({e.entity_id for e in good}))
         good, more_refused = _check_ownership(village, good, owners, entities)
