@@ -61,10 +61,18 @@ class Township:
         self.proc: subprocess.Popen | None = None
         self.log = self.home / "serve.log"
         self.env = _env(TOWNSHIP_HOME=str(self.home), TOWNSHIP_LOG_LEVEL="INFO")
+        self.tls: tuple[Path, Path] | None = None  # (cert, key): serve HTTPS (cheroot) instead of waitress
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    def make_certificate(self) -> None:
+        """A self-signed certificate, as docs/sync-protocol.md tells a township to make one."""
+        cert, key = self.home / "township-cert.pem", self.home / "township-key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-keyout", str(key),
+                        "-out", str(cert), "-subj", "/CN=township"], capture_output=True, check=True, timeout=60)
+        self.tls = (cert, key)
 
     @property
     def db_path(self) -> Path:
@@ -85,8 +93,9 @@ class Township:
 
     def start(self, wait: float = 30.0) -> None:
         log = open(self.log, "ab")
+        tls = ["--cert", str(self.tls[0]), "--key", str(self.tls[1])] if self.tls else []
         self.proc = subprocess.Popen([*self.prefix, str(BIN / "township-center"), "serve", "--host", self.host,
-                                      "--port", str(self.port), "--threads", "4"], env=self.env,
+                                      "--port", str(self.port), "--threads", "4", *tls], env=self.env,
                                      stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         deadline = time.monotonic() + wait
@@ -99,7 +108,7 @@ class Township:
                     return
             else:
                 try:
-                    if requests.get(self.url + "/api/v1/ping", timeout=1).status_code == 200:
+                    if requests.get(self.url + "/api/v1/ping", timeout=1, verify=False).status_code == 200:
                         return
                 except requests.RequestException:
                     pass
