@@ -131,3 +131,15 @@ def test_paging_loads_more_rows_when_scrolled(window, store, add_resident):
     assert screen.model.rowCount() == 250 and not screen.model.canFetchMore()
     numbers = [screen.model.row_at(i)["number"] for i in range(250)]
     assert len(set(numbers)) == 250
+
+
+def test_the_overdue_count_in_the_status_bar_opens_the_overdue_list(window, store, add_resident):
+    r = add_resident("钟秋菊")
+    _errand(store, r, "Z003")
+    clock.set_today(lambda: dt.date(2026, 4, 10))
+    window._refresh_deadlines()
+    assert window.deadline_label.text().startswith("超期 1 件")
+    window.show_overdue()
+    screen = window.screens["errands"]
+    assert screen.overdue.isChecked() and screen.model.rowCount() == 1
+    assert screen.model.data(screen.model.index(0, 0), UrgencyRole) == "overdue"
