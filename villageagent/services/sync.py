@@ -14,7 +14,8 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable
@@ -210,42 +211,40 @@ def _finish(db: Database, report: SyncReport, started: float, result: dict) -> N
                   {k: result[k] for k in ("pushed", "pulled", "refused", "error") if k in result})
 
 
+PIPELINE_DEPTH = 2
+
+
 def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchSizer,
          progress: Callable[[SyncReport], None] | None, cancelled: Callable[[], bool] | None,
          sleep: Callable[[float], None]) -> None:
     """Round trips until nothing is waiting and nothing more comes back.
 
-    - Two-stage pipeline: while one batch is on the wire (a network thread; the database stays
-      on this thread), the next one is read and encoded here, and it goes out as soon as the
-      answer came back — so the laptop's work overlaps the township's instead of adding to it.
+    - Pipelined pushes: up to ``PIPELINE_DEPTH`` batches are on the wire at once (network
+      threads; the database stays on this thread), and the next is read and encoded while they
+      travel — so the laptop's work, the township checking one batch and the township writing
+      another overlap instead of adding up. After any failure the sync goes on one at a time.
+    - Answers are applied in the order the batches were sent; events are order-independent, so
+      the township may store them in either order.
     """
     failures = 0
     repaired = False
-    # One network thread: requests.Session is used from it only, one request at a time.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-net") as net:
-        ahead: tuple[str | None, list, dict] | None = None
+    depth = PIPELINE_DEPTH
+    with ThreadPoolExecutor(max_workers=PIPELINE_DEPTH, thread_name_prefix="sync-net") as net:
+        inflight: deque[tuple[Future, str | None, list]] = deque()
         while True:
             if cancelled and cancelled():
+                _drain(inflight)
                 raise VillageError("sync_cancelled")
-            if ahead is not None:
-                batch_id, events, msg = ahead
-                ahead = None
-            else:
-                batch_id, events = _next_batch(db, sizer.size)
-                msg = _message(db, batch_id, events)
-            future = net.submit(client.exchange, msg)
-            if batch_id is not None:
-                after = _seq_of_last(db, events)
-                nb_id, nb_events = _next_batch(db, sizer.size, after_seq=after, skip={batch_id})
-                if nb_id is not None:
-                    ahead = (nb_id, nb_events, _message(db, nb_id, nb_events))
+            _fill(db, net, client, inflight, depth, sizer)
+            future, batch_id, events = inflight.popleft()
             try:
                 reply = future.result()
             except SyncError as exc:
+                _drain(inflight)  # the batches behind it stay in the outbox: resent or re-cut next
                 if not exc.retryable:
                     raise _map_error(exc, report) from None
-                ahead = None  # its batch stays in the outbox and is taken (or re-cut) next
                 client.fresh_connections = True
+                depth = 1
                 failures += 1
                 report.retries += 1
                 sizer.shrink()
@@ -270,9 +269,36 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
                 repaired = True
 
 
-def _message(db: Database, batch_id: str | None, events: list) -> dict:
+def _fill(db: Database, net: ThreadPoolExecutor, client: TownshipClient, inflight: deque, depth: int,
+          sizer: BatchSizer) -> None:
+    """Put requests on the wire until ``depth`` are in flight (a pull/check request goes alone)."""
+    while len(inflight) < depth:
+        if inflight and inflight[-1][1] is None:
+            return
+        skip = {b for _, b, _ in inflight if b}
+        after = max((_seq_of_last(db, evs) for _, b, evs in inflight if b), default=0)
+        batch_id, events = _next_batch(db, sizer.size, after_seq=after, skip=skip)
+        if batch_id is None and inflight:
+            return  # nothing more to push: the check waits until the pushes are answered
+        # Requests behind the first pull nothing new (limit 1): the first one's page is enough.
+        msg = _message(db, batch_id, events, limit=1 if inflight else PULL_LIMIT)
+        inflight.append((net.submit(client.exchange, msg), batch_id, events))
+        if batch_id is None:
+            return
+
+
+def _drain(inflight: deque) -> None:
+    for future, _, _ in inflight:
+        try:
+            future.result()
+        except Exception:  # noqa: BLE001 - their batches stay in the outbox either way
+            pass
+    inflight.clear()
+
+
+def _message(db: Database, batch_id: str | None, events: list, limit: int = PULL_LIMIT) -> dict:
     msg = p.sync_request(cursor=state.cursor(db), batch_id=batch_id, events=[_wire(e) for e in events],
-                         limit=PULL_LIMIT, pending=state.count_waiting(db), own=state.pull_own(db))
+                         limit=limit, pending=state.count_waiting(db), own=state.pull_own(db))
     if batch_id is None:
         msg["check"] = state.check(db)
     return msg
