@@ -6,6 +6,8 @@ input, the auth matrix, clocks and upgrades, each checked end to end on both sid
                                       loss, duplicate, server 5xx or failed target
     python bench/faults.py --only 1,7 some cases; --json FILE writes the rows as JSON;
                                       --loopback: the weak link without namespaces
+    scripts/with_postgres.sh .venv/bin/python bench/faults.py --quick
+                                      the same with the township on PostgreSQL 15
 
 Needs nothing beyond the project's install; the weak link uses network namespaces, tc and nft
 when run as root with iproute2/nftables (scripts/system-deps.sh), and says so and falls back to
@@ -98,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     base = Path(tempfile.mkdtemp(prefix="va-faults-"))
     started = time.monotonic()
     rows: list[Row] = []
+    backend = "PostgreSQL (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "SQLite"
     print(f"fault campaign ({'quick' if args.quick else 'full'}) {dt.datetime.now():%Y-%m-%d %H:%M} "
-          f"commit {_commit()}; {_machine()}", flush=True)
+          f"commit {_commit()}; {_machine()}; township database: {backend}", flush=True)
     for number, run in _cases(args.quick, args.loopback):
         if only and number not in only:
             continue
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(r)
             print(f"[{time.monotonic() - t0:6.1f}s] {r.markdown()}", flush=True)
     print()
-    print(f"date {dt.date.today()}, commit {_commit()}, machine: {_machine()}, "
+    print(f"date {dt.date.today()}, commit {_commit()}, machine: {_machine()}, township database: {backend}, "
           f"{time.monotonic() - started:.0f} s")
     print(HEADER)
     for r in rows:

@@ -80,7 +80,7 @@ def village_kill(base: Path, saves: int, syncs: int, seed: int = 13) -> list[Row
         runs, fails, errs = _sync_in_process(v)
         row2 = Row(f"4 village app SIGKILL during {syncs} syncs", tried=syncs,
                    notes=f"{sync_kills} kills mid-sync, then one clean sync")
-        st = end_state(v.db_path, t.db_path)
+        st = end_state(v.db_path, t)
         row2.lost, row2.duplicated, row2.server_5xx = st.lost + st.waiting, st.duplicated, t.server_errors()
         row2.ok = st.clean and not bad_open
         row2.notes += "; " + st.note()
@@ -166,7 +166,7 @@ def disk_full(base: Path, size_mb: int = 6) -> Row:
         v.add_errands(5, seed=800, db=db)
         db.close()
         _sync_in_process(v)
-        st = end_state(v.db_path, t.db_path)
+        st = end_state(v.db_path, t)
         lost_before = len(before - have)
         row.tried = 10
         row.lost = lost_before + st.lost + st.waiting
@@ -262,7 +262,7 @@ def corrupted(base: Path) -> list[Row]:
         db = fresh.open()
         from_township = db.execute("select count(*) from errands").fetchone()[0]
         db.close()
-        township = end_state(v.db_path, t.db_path).township_errands
+        township = end_state(v.db_path, t).township_errands
         row.lost = township - from_township
         row.ok = detected == len(kinds) and row.lost == 0 and restored == at_backup
         row.notes = (f"damage detected {detected}/{len(kinds)} (header, pages, truncated) as database_corrupt "
@@ -273,7 +273,7 @@ def corrupted(base: Path) -> list[Row]:
         # Saving goes on after the restore: numbers must not repeat those handed out after the backup.
         v.add_errands(5, seed=74)
         _sync_in_process(v)
-        st = end_state(v.db_path, t.db_path)
+        st = end_state(v.db_path, t)
         after = Row("6 restored backup, then sync: what was sent after the backup comes back", tried=township - at_backup,
                     lost=township - after_sync + st.lost + st.waiting, duplicated=st.duplicated,
                     notes=f"{after_sync}/{township} errands in the village after the sync; then 5 more saved and "
@@ -346,20 +346,18 @@ def clocks(base: Path) -> Row:
         db = v.open()
         village_status = {r[0]: r[1] for r in db.execute("select id, status from errands")}
         db.close()
-        conn = sqlite3.connect(f"file:{t.db_path}?mode=ro", uri=True)
-        township_status = {r[0]: r[1] for r in conn.execute("select entity_id, status from township_errand")}
+        township_status = {r[0]: r[1] for r in t.query("select entity_id, status from township_errand")}
         order_bad = 0
         for eid, want in expect.items():
-            steps = [json.loads(r[0]).get("to") for r in conn.execute(
+            steps = [(json.loads(r[0]) if isinstance(r[0], str) else r[0]).get("to") for r in t.query(
                 "select data from township_event where entity_id = ? and op = 'status' order by hlc", [eid])]
             if steps != _path(want):
                 order_bad += 1
-        conn.close()
         for eid, want in expect.items():
             if village_status.get(eid) != want or township_status.get(eid) != want:
                 wrong += 1
         row.tried = len(expect)
-        st = end_state(v.db_path, t.db_path)
+        st = end_state(v.db_path, t)
         row.lost, row.duplicated, row.server_5xx = st.lost + st.waiting, st.duplicated, t.server_errors()
         row.ok = st.clean and wrong == 0 and order_bad == 0
         row.notes = (f"{len(expect)} errands stepped on both sides: {wrong} with a wrong status, {order_bad} with "

@@ -62,6 +62,38 @@ class Township:
         self.log = self.home / "serve.log"
         self.env = _env(TOWNSHIP_HOME=str(self.home), TOWNSHIP_LOG_LEVEL="INFO")
         self.tls: tuple[Path, Path] | None = None  # (cert, key): serve HTTPS (cheroot) instead of waitress
+        # PostgreSQL when DATABASE_URL is set (scripts/with_postgres.sh): a database of its own for
+        # each township, so the cases never see each other's villages.
+        self.db_url = _fresh_pg_database(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else ""
+        if self.db_url:
+            self.env["DATABASE_URL"] = self.db_url
+        else:
+            self.env.pop("DATABASE_URL", None)
+
+    def query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        """Read the township's database (``?`` placeholders; ids come back as text)."""
+        if self.db_url:
+            import uuid
+
+            import psycopg
+
+            with psycopg.connect(self.db_url) as conn:
+                rows = conn.execute(sql.replace("?", "%s"), tuple(params)).fetchall()
+            return [tuple(str(x) if isinstance(x, uuid.UUID) else x for x in r) for r in rows]
+        conn = _ro(self.db_path)
+        try:
+            return conn.execute(sql, tuple(params)).fetchall()
+        finally:
+            conn.close()
+
+    def integrity_ok(self) -> bool:
+        if self.db_url:
+            return self.query("select 1") == [(1,)]  # PostgreSQL keeps its own; the server answers
+        return integrity(self.db_path)
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.db_url else "sqlite"
 
     @property
     def url(self) -> str:
@@ -147,6 +179,23 @@ class Township:
             return 0
         text = self.log.read_text(errors="replace")
         return text.count("unexpected error in") + text.count("Internal Server Error")
+
+
+_PG_COUNT = [0]
+
+
+def _fresh_pg_database(base_url: str) -> str:
+    from urllib.parse import urlparse, urlunparse
+
+    import psycopg
+
+    _PG_COUNT[0] += 1
+    name = f"faults_{os.getpid()}_{_PG_COUNT[0]}"
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f"drop database if exists {name}")
+        conn.execute(f"create database {name}")
+    parsed = urlparse(base_url)
+    return urlunparse(parsed._replace(path="/" + name))
 
 
 def _has(tool: str) -> bool:
@@ -286,10 +335,15 @@ def integrity(path: Path) -> bool:
         conn.close()
 
 
-def end_state(village_db: Path, township_db: Path, village_code: str = VILLAGE_CODE) -> EndState:
+def end_state(village_db: Path, township: "Township | Path", village_code: str = VILLAGE_CODE) -> EndState:
+    """Count from both databases (``township`` a Township, or the path of a township's SQLite file)."""
+    if not isinstance(township, Township):
+        path = Path(township)
+        township = Township.__new__(Township)
+        township.db_url, township.home = "", path.parent
     st = EndState()
     st.village_ok = integrity(village_db)
-    st.township_ok = integrity(township_db)
+    st.township_ok = township.integrity_ok()
     v = _ro(village_db)
     try:
         own = {r[0] for r in v.execute("select id from events where local = 1")}
@@ -302,11 +356,12 @@ def end_state(village_db: Path, township_db: Path, village_code: str = VILLAGE_C
                           if "sync_quarantine" in tables else 0)
     finally:
         v.close()
-    t = _ro(township_db)
-    try:
-        vid = t.execute("select id from township_village where code = ?", [village_code]).fetchone()
-        rows = t.execute("select event_id, entity, op, entity_id from township_event where village_id = ?",
-                         [vid[0] if vid else -1]).fetchall()
+    q = township.query
+    found = q("select id from township_village where code = ?", [village_code])
+    vid = found[0] if found else None
+    if True:
+        rows = q("select event_id, entity, op, entity_id from township_event where village_id = ?",
+                 [vid[0] if vid else -1])
         theirs = [str(r[0]).replace("-", "") for r in rows]
         norm = {i.replace("-", "") for i in every}
         own_n = {i.replace("-", "") for i in own}
@@ -318,12 +373,10 @@ def end_state(village_db: Path, township_db: Path, village_code: str = VILLAGE_C
                 creates[r[3]] = creates.get(r[3], 0) + 1
         dup_errands = sum(c - 1 for c in creates.values() if c > 1)
         # The same errand number twice (a save repeated under a new id) is a duplicate too.
-        numbers = t.execute("select number, count(*) from township_errand where village_id = ? and number != '' "
-                            "group by number having count(*) > 1", [vid[0] if vid else -1]).fetchall()
+        numbers = q("select number, count(*) from township_errand where village_id = ? and number != '' "
+                    "group by number having count(*) > 1", [vid[0] if vid else -1])
         st.duplicated = dup_events + dup_errands + sum(n - 1 for _, n in numbers)
-        st.township_errands = t.execute("select count(*) from township_errand where village_id = ?",
-                                        [vid[0] if vid else -1]).fetchone()[0]
+        st.township_errands = q("select count(*) from township_errand where village_id = ?",
+                                [vid[0] if vid else -1])[0][0]
         st.agree = norm == set(theirs)
-    finally:
-        t.close()
     return st
