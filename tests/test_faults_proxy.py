@@ -93,10 +93,9 @@ def test_cut_in_the_answer_is_seen_by_the_client_at_once(echo):
     # Regression (campaign case 2): a cut while another thread sat in recv() left the client
     # waiting for its read timeout instead of seeing the link break.
     with Proxy(echo, Shaping(cut_at=[6000])) as p:
-        started = time.monotonic()
-        got, err = _round_trip(p.address, b"d" * 5000)
-        took = time.monotonic() - started
-    assert len(got) <= 1000 and took < 5
+        got, err = _round_trip(p.address, b"d" * 5000)  # the socket's timeout is 10 s
+    assert len(got) <= 1000
+    assert not isinstance(err, TimeoutError)  # a reset or an end, not a stall
 
 
 def test_cut_at_offsets_spans_connections(echo):
