@@ -101,6 +101,8 @@ def test_backup_and_restore_round_trip(tmp_path, demo_home):
     assert (demo_home / "village.db").read_bytes() == before
     good = run(demo_home, "restore", backup)
     assert good.returncode == 0 and "已恢复" in good.stdout
+    latest = run(demo_home, "restore")  # no file: the newest usable backup
+    assert latest.returncode == 0 and "已恢复" in latest.stdout
     assert run(demo_home, "search", "zgy").returncode == 0
 
 

@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true")
     sub.add_parser("backup", help=_say("立即备份", "make a backup now"))
     r = sub.add_parser("restore", help=_say("从备份文件恢复（先自动备份当前数据）", "put a backup back"))
-    r.add_argument("file")
+    r.add_argument("file", nargs="?", help=_say("备份文件；不写则用最近的备份", "a backup file; the latest when left out"))
     sub.add_parser("overdue", help=_say("超期和即将到期的事项", "overdue and due-soon errands"))
     for extend in _extensions():
         extend(sub)
@@ -195,9 +195,13 @@ def _backup(args: argparse.Namespace) -> int:
 
 @command("restore")
 def _restore(args: argparse.Namespace) -> int:
-    from villageagent.services.backups import restore
+    from villageagent.services.backups import latest_backup, restore
 
-    safety = restore(Path(args.file))
+    source = Path(args.file) if args.file else latest_backup()
+    if source is None:
+        print(_say("没有找到可用的备份。", "No usable backup was found."), file=sys.stderr)
+        return 2
+    safety = restore(source)
     print(_say(f"已恢复。恢复前的数据另存在 {safety}", f"Restored. The data before the restore is kept in {safety}"))
     return 0
 

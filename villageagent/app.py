@@ -77,8 +77,13 @@ def start(argv: list[str] | None = None) -> tuple[QApplication, Any, int | None]
         if not isinstance(exc, VillageError):
             raise exc
         i18n.install(app, i18n.choose_language())
-        QMessageBox.critical(None, "村代办", i18n.error_text(exc))
-        return app, None, 2
+        if not recover(exc):
+            return app, None, 2
+        opened.clear()
+        open_in_background()
+        if "error" in opened:
+            QMessageBox.critical(None, "村代办", i18n.error_text(opened["error"]))
+            return app, None, 2
     settings = opened["settings"]
     i18n.install(app, i18n.choose_language(settings.language))
     if not settings.configured:
@@ -96,6 +101,16 @@ def start(argv: list[str] | None = None) -> tuple[QApplication, Any, int | None]
     window = build_window(paths.database_path(), settings)
     window.show()
     return app, window, None
+
+
+def recover(exc: Any) -> bool:
+    """A database that will not open: offer the ways back; True when one was taken."""
+    from villageagent.services.backups import latest_backup
+    from villageagent.ui.dialogs.recovery_dialog import QUIT, RecoveryDialog
+
+    dialog = RecoveryDialog(exc, latest_backup() if exc.kind == "database_corrupt" else None)
+    dialog.exec()
+    return dialog.choice != QUIT
 
 
 def run(argv: list[str] | None = None) -> int:

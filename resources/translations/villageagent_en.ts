@@ -724,6 +724,29 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
     </message>
 </context>
 <context>
+    <name>RecoveryDialog</name>
+    <message>
+        <source>村代办：数据打不开</source>
+        <translation>VillageAgent: the data cannot be opened</translation>
+    </message>
+    <message>
+        <source>从乡镇重新下载本村数据</source>
+        <translation>Download the village's data from the township</translation>
+    </message>
+    <message>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>从最近的备份恢复（%1）</source>
+        <translation>Restore the latest backup (%1)</translation>
+    </message>
+    <message>
+        <source>从乡镇下载：程序会先把损坏的文件另存到备份文件夹，然后重新设置本村，再用乡镇给的登记码登记本机，同步后本村已上报的事项都会回来。从备份恢复：备份之后新记的、还没同步的内容只保存在另存的损坏文件里。</source>
+        <translation>Download from the township: the damaged file is first kept in the backups folder; then set up the village again and enroll this laptop with a code from the township, and the next sync brings back every errand the village has reported. Restore a backup: what was saved after the backup and not yet synced stays only in the kept damaged file.</translation>
+    </message>
+</context>
+<context>
     <name>RefusedRecordsDialog</name>
     <message>
         <source>被乡镇拒收的记录</source>

@@ -183,6 +183,18 @@ def restore(db_path: Path, source: Path, folder: Path) -> Path:
     return safety or db_path
 
 
+def set_aside(db_path: Path, folder: Path) -> Path | None:
+    """Move a damaged live database out of the way (its bytes kept as ``damaged-*.db``), so the
+    village can start again empty and be restored from the township. Returns the kept copy."""
+    if not db_path.exists():
+        return None
+    kept = _keep_damaged(db_path, folder)
+    for extra in ("-wal", "-shm"):
+        Path(str(db_path) + extra).unlink(missing_ok=True)
+    db_path.unlink()
+    return kept
+
+
 def _keep_damaged(db_path: Path, folder: Path) -> Path:
     import shutil
 
