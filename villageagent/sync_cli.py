@@ -94,5 +94,7 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _progress(report) -> None:
+    if not (report.pushed or report.pulled):
+        return  # a quiet sync says only its result
     print(_say(f"  …已上传 {report.pushed} 条，已下载 {report.pulled} 条",
                f"  … {report.pushed} sent, {report.pulled} received"), flush=True)
