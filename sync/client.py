@@ -62,48 +62,68 @@ class _PinnedAdapter(HTTPAdapter):
 
 @dataclass
 class BatchSizer:
-    """Events per batch, adapted to the link.
+    """How much to put in the next request, learned from the link — in bytes, not events.
 
-    - Doubles after a good round trip while no failure is known.
-    - After a failure it searches between the largest size that worked and the smallest that
-      failed (halving the gap each time), so it settles just under what the link carries instead of
-      sending the next big batch into the same cut (issue 6, case 2: growing straight back wasted
-      a whole batch at every cut).
-    - After many good round trips in a row the failure is forgotten, so a link that got better
-      is used fully again (at the price of at most one more failed batch).
+    - While no failure is known the batch doubles (in events) after each good round trip.
+    - After a failure it keeps the largest request (bytes, as sent) that got through and the
+      smallest that failed, and sends requests of about the middle of the two (halving the gap
+      each time), so it settles just under what the link carries. Bytes, because the size of an
+      event varies along the queue and a count that worked once can be too big later (issue 6,
+      case 2: growing straight back, or counting events, sent request after request into the cut).
+    - After many good round trips in a row the failure is forgotten, so a link that got better is
+      used fully again (at the price of at most one more failed request).
     """
 
-    size: int = 200
+    size: int = 200  # events, the cap while no byte budget is known
     low: int = 10
     high: int = 8000
-    ok_max: int = 0
-    fail_min: int | None = None
+    ok_max: int = 0  # bytes of the largest request that got through
+    fail_min: int | None = None  # bytes of the smallest request that failed
+    budget: int | None = None  # bytes per request, once a failure is known
     streak: int = 0
-    forget_after: int = 16
+    forget_after: int = 64
+    per_event: float = 0.0  # bytes per event of the last request (an estimate for the next)
+    # Never aim below this: a link that cannot carry 4 KB is unusable anyway, and a small batch
+    # whose answer was lost is then sent again as it was (same id) instead of being re-cut.
+    min_bytes: int = 4096
 
-    def grow(self) -> None:
-        self.ok_max = max(self.ok_max, self.size)
+    def events(self) -> int:
+        """Events for the next batch."""
+        n = self.size
+        if self.budget is not None and self.per_event > 0:
+            n = min(n, int(self.budget / self.per_event))
+        return max(self.low, min(self.high, n))
+
+    def measured(self, nbytes: int, nevents: int) -> None:
+        if nevents:
+            self.per_event = nbytes / nevents
+
+    def too_big(self, nbytes: int, nevents: int) -> bool:
+        return self.budget is not None and nbytes > self.budget and nevents > self.low
+
+    def worked(self, nbytes: int) -> None:
+        self.ok_max = max(self.ok_max, nbytes)
         self.streak += 1
+        self.size = min(self.high, self.size * 2)
         if self.fail_min is not None and self.streak >= self.forget_after:
-            self.fail_min = None
+            self.fail_min = self.budget = None
             self.streak = 0
         if self.fail_min is None:
-            self.size = min(self.high, self.size * 2)
             return
-        gap = self.fail_min - self.ok_max
-        if gap > max(2, self.ok_max // 10):
-            self.size = self.ok_max + gap // 2
-        else:
-            self.size = self.ok_max
+        # Keep well under the failure: what was measured is the body, while the link also carries
+        # headers and the answer, and cuts rarely fall at exactly the same byte.
+        ceiling = self.fail_min * 85 // 100
+        budget = min(self.ok_max + (self.fail_min - self.ok_max) // 2, ceiling)
+        self.budget = max(self.min_bytes, self.ok_max if budget <= self.ok_max else budget)
 
-    def shrink(self) -> None:
-        failed = self.size
-        self.fail_min = failed if self.fail_min is None else min(self.fail_min, failed)
+    def failed(self, nbytes: int) -> None:
+        self.fail_min = nbytes if self.fail_min is None else min(self.fail_min, nbytes)
         if self.ok_max >= self.fail_min:
             self.ok_max = 0  # the link got worse: what worked before is no guide
         self.streak = 0
-        target = (self.ok_max + self.fail_min) // 2 if self.ok_max else failed // 2
-        self.size = max(self.low, min(target, failed - 1))
+        target = (self.ok_max + self.fail_min) // 2 if self.ok_max else nbytes // 2
+        self.budget = max(self.min_bytes, target)
+        self.size = max(self.low, self.size // 2)
 
 
 class TownshipClient:
@@ -135,7 +155,7 @@ class TownshipClient:
     def close(self) -> None:
         self.session.close()
 
-    def _post(self, path: str, msg: dict[str, Any], *, auth: bool = True) -> dict[str, Any]:
+    def _post(self, path: str, msg: dict[str, Any] | bytes, *, auth: bool = True) -> dict[str, Any]:
         headers = {"Content-Type": p.CONTENT_TYPE, "Content-Encoding": "deflate", "Accept-Encoding": "deflate"}
         if auth:
             if not self.token:
@@ -143,7 +163,7 @@ class TownshipClient:
             headers["Authorization"] = f"Bearer {self.token}"
         if self.fresh_connections:
             headers["Connection"] = "close"
-        body = p.compress(msg)
+        body = msg if isinstance(msg, bytes) else p.compress(msg)
         self.requests_made += 1
         try:
             # Our own inflate (bounded) instead of requests' transparent decoding.
@@ -195,7 +215,8 @@ class TownshipClient:
         return self._post("/api/v1/enroll", {"v": p.VERSION, "code": code, "device": device, "village": village,
                                              "name": name}, auth=False)
 
-    def exchange(self, msg: dict[str, Any]) -> dict[str, Any]:
+    def exchange(self, msg: dict[str, Any] | bytes) -> dict[str, Any]:
+        """One sync round trip; ``msg`` may be already encoded (``protocol.compress``)."""
         return self._post("/api/v1/sync", msg)
 
     def ids(self) -> list[str]:

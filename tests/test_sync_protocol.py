@@ -104,24 +104,26 @@ def test_generator_records_fit_the_wire_budget():
     assert columnar < rows * 0.8
 
 
-def test_batch_sizer_settles_under_the_size_that_failed():
-    # Issue 6 case 2: growing straight back into the cut wasted a batch at every cut.
+def test_batch_sizer_settles_under_the_bytes_that_failed():
+    # Issue 6 case 2: growing straight back into the cut (or counting events, whose size varies)
+    # sent request after request into the cut.
     from sync.client import BatchSizer
 
     b = BatchSizer(size=200)
-    b.grow()
-    b.grow()
-    assert b.size == 800
-    b.shrink()  # 800 failed after 400 worked
-    sizes = []
-    for _ in range(10):
-        sizes.append(b.size)
-        b.grow()
-    assert all(400 <= s < 800 for s in sizes) and sizes[-1] >= 700
+    assert b.events() == 200 and b.budget is None
+    b.measured(8000, 200)
+    b.worked(8000)
+    assert b.events() == 400
+    b.failed(16500)  # 16.5 KB was cut after 8 KB worked
+    assert 8000 < b.budget < 16500
+    sent = []
+    for _ in range(8):
+        sent.append(b.budget)
+        b.worked(b.budget)
+    assert all(8000 <= s < 16500 for s in sent) and sent[-1] > 14000
+    b.measured(16000, 400)  # 40 bytes an event now
+    assert b.events() * 40 <= b.budget
+    assert b.too_big(b.budget + 1, 100) and not b.too_big(b.budget + 1, b.low)
     for _ in range(b.forget_after):
-        b.grow()
-    assert b.size >= 800  # a link that got better is used fully again
-    b.size = 40
-    for _ in range(10):
-        b.shrink()
-    assert b.size == b.low
+        b.worked(15000)
+    assert b.budget is None  # a link that got better is used fully again

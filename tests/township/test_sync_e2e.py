@@ -53,6 +53,8 @@ class _LoseFirstAck(TownshipClient):
 
     def exchange(self, msg):
         reply = super().exchange(msg)
+        if isinstance(msg, bytes):
+            msg = p.decompress(msg)
         if "batch" in msg and _LoseFirstAck.lost == 0:
             _LoseFirstAck.lost += 1
             raise SyncError("link_failed", "lost", retryable=True)

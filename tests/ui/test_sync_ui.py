@@ -26,6 +26,8 @@ class FakeClient:
     def exchange(self, msg):
         from sync import protocol as p
 
+        if isinstance(msg, bytes):
+            msg = p.decompress(msg)
         FakeClient.requests_made += 1
         self.requests_made = FakeClient.requests_made
         batch = msg.get("batch")

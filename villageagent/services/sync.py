@@ -230,13 +230,13 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
     repaired = False
     depth = PIPELINE_DEPTH
     with ThreadPoolExecutor(max_workers=PIPELINE_DEPTH, thread_name_prefix="sync-net") as net:
-        inflight: deque[tuple[Future, str | None, list]] = deque()
+        inflight: deque[tuple[Future, str | None, list, int]] = deque()
         while True:
             if cancelled and cancelled():
                 _drain(inflight)
                 raise VillageError("sync_cancelled")
             _fill(db, net, client, inflight, depth, sizer)
-            future, batch_id, events = inflight.popleft()
+            future, batch_id, events, nbytes = inflight.popleft()
             try:
                 reply = future.result()
             except SyncError as exc:
@@ -247,13 +247,14 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
                 depth = 1
                 failures += 1
                 report.retries += 1
-                sizer.shrink()
+                sizer.failed(nbytes)
                 if failures > MAX_FAILURES:
                     raise _map_error(exc, report) from None
                 sleep(min(30.0, 0.5 * 2 ** (failures - 1)))
                 continue
             failures = 0
-            sizer.grow()
+            if batch_id is not None:
+                sizer.worked(nbytes)
             more = _apply_reply(db, reply, batch_id, events, report)
             if progress:
                 progress(report)
@@ -271,24 +272,41 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
 
 def _fill(db: Database, net: ThreadPoolExecutor, client: TownshipClient, inflight: deque, depth: int,
           sizer: BatchSizer) -> None:
-    """Put requests on the wire until ``depth`` are in flight (a pull/check request goes alone)."""
+    """Put requests on the wire until ``depth`` are in flight (a pull/check request goes alone).
+
+    - Each request is encoded here, so its size in bytes is known before it is sent; one bigger
+      than the link's budget is cut down (fewer events) before it goes.
+    """
     while len(inflight) < depth:
         if inflight and inflight[-1][1] is None:
             return
-        skip = {b for _, b, _ in inflight if b}
-        after = max((_seq_of_last(db, evs) for _, b, evs in inflight if b), default=0)
-        batch_id, events = _next_batch(db, sizer.size, after_seq=after, skip=skip)
+        skip = {b for _, b, _, _ in inflight if b}
+        after = max((_seq_of_last(db, evs) for _, b, evs, _ in inflight if b), default=0)
+        batch_id, events = _next_batch(db, sizer.events(), after_seq=after, skip=skip)
         if batch_id is None and inflight:
             return  # nothing more to push: the check waits until the pushes are answered
         # Requests behind the first pull nothing new (limit 1): the first one's page is enough.
-        msg = _message(db, batch_id, events, limit=1 if inflight else PULL_LIMIT)
-        inflight.append((net.submit(client.exchange, msg), batch_id, events))
+        limit = 1 if inflight else PULL_LIMIT
+        body = p.compress(_message(db, batch_id, events, limit=limit))
+        for _ in range(6):
+            if batch_id is None or not sizer.too_big(len(body), len(events)):
+                break
+            keep = max(sizer.low, int(len(events) * (sizer.budget or 0) / len(body) * 0.9))
+            with transaction(db):
+                state.drop_outbox(db, batch_id)
+                batch_id = state.new_batch_id()
+                events = events[:keep]
+                state.put_outbox(db, batch_id, "http", [e.id for e in events])
+            body = p.compress(_message(db, batch_id, events, limit=limit))
+        if batch_id is not None:
+            sizer.measured(len(body), len(events))
+        inflight.append((net.submit(client.exchange, body), batch_id, events, len(body)))
         if batch_id is None:
             return
 
 
 def _drain(inflight: deque) -> None:
-    for future, _, _ in inflight:
+    for future, _, _, _ in inflight:
         try:
             future.result()
         except Exception:  # noqa: BLE001 - their batches stay in the outbox either way

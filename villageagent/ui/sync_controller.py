@@ -14,8 +14,10 @@
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Callable
 
@@ -93,6 +95,9 @@ class SyncController(QObject):
             app = QCoreApplication.instance()
             if app is not None:
                 app.aboutToQuit.connect(self.shutdown)
+            # And at interpreter exit when no event loop ever quit (scripts, tests): a QThread
+            # destroyed while running aborts the process.
+            atexit.register(_stop_at_exit, weakref.ref(self))
         self._timer = QTimer(self)
         self._timer.setInterval(AUTO_INTERVAL_MS)
         self._timer.timeout.connect(self.check_and_sync)
@@ -289,6 +294,15 @@ class SyncController(QObject):
                 done(n)
 
         self._run(lambda db: service.retry_refused(db, ids), ok, lambda exc: None)
+
+
+def _stop_at_exit(ref: "weakref.ref[SyncController]") -> None:
+    controller = ref()
+    try:
+        if controller is not None and controller._thread is not None:
+            controller.shutdown()
+    except RuntimeError:  # the Qt object is already gone, and its thread with it
+        pass
 
 
 def _text(exc: BaseException) -> str:
