@@ -41,9 +41,11 @@ class _LaneWorker(QObject):
     def run(self, job_id: int, fn: Callable[[Any], Any]) -> None:
         try:
             if self._db is None:
-                from villageagent.storage.db import open_db
+                # The app checked and migrated the file once at start; a second whole-file
+                # check here only competed with the first page of the list for the disk.
+                from villageagent.storage.db import open_connection
 
-                self._db = open_db(self._db_path, migrate=False)  # type: ignore[arg-type]
+                self._db = open_connection(self._db_path)
             self.job_did_finish.emit(job_id, fn(self._db), None)
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the window
             self.job_did_finish.emit(job_id, None, exc)
