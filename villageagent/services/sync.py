@@ -291,7 +291,7 @@ def _fill(db: Database, net: ThreadPoolExecutor, client: TownshipClient, infligh
         for _ in range(6):
             if batch_id is None or not sizer.too_big(len(body), len(events)):
                 break
-            keep = max(sizer.low, int(len(events) * (sizer.budget or 0) / len(body) * 0.9))
+            keep = max(sizer.low, int(len(events) * sizer.limit() / len(body) * 0.9))
             with transaction(db):
                 state.drop_outbox(db, batch_id)
                 batch_id = state.new_batch_id()
