@@ -219,19 +219,28 @@ def resident_by_id_number(db: Database, id_number: str) -> dict[str, Any] | None
     return rows[0] if rows else None
 
 
-def list_residents(db: Database, text: str = "", *, offset: int = 0, limit: int = 100,
-                   group: str | None = None) -> list[dict[str, Any]]:
+def _resident_filter(db: Database, text: str, group: str | None, alias: str = "") -> tuple[list[str], list[Any]] | None:
+    """Clauses and parameters for residents matching ``text`` and ``group``; None when nothing can."""
     params: list[Any] = []
     clauses: list[str] = []
     if text.strip():
         ids = matching_resident_ids(db, text)
         if not ids:
-            return []
-        clauses.append(f"id in ({','.join('?' * len(ids))})")
+            return None
+        clauses.append(f"{alias}id in ({','.join('?' * len(ids))})")
         params += ids
     if group:
-        clauses.append("grp = ?")
+        clauses.append(f"{alias}grp = ?")
         params.append(group)
+    return clauses, params
+
+
+def list_residents(db: Database, text: str = "", *, offset: int = 0, limit: int = 100,
+                   group: str | None = None) -> list[dict[str, Any]]:
+    found = _resident_filter(db, text, group)
+    if found is None:
+        return []
+    clauses, params = found
     where = " and ".join(clauses) or "1"
     return _rows(db, f"select * from residents where {where} order by initials, name limit ? offset ?",
                  params + [limit, offset])
@@ -353,17 +362,10 @@ def errand_page_key(row: dict[str, Any], f: ErrandFilter | None = None) -> tuple
 def resident_page(db: Database, text: str = "", *, group: str | None = None,
                   after: tuple[str, str, str] | None = None, limit: int = 100) -> list[dict[str, Any]]:
     """Residents ordered by pinyin initials and name, each with the number of their errands."""
-    params: list[Any] = []
-    clauses: list[str] = []
-    if text.strip():
-        ids = matching_resident_ids(db, text)
-        if not ids:
-            return []
-        clauses.append(f"r.id in ({','.join('?' * len(ids))})")
-        params += ids
-    if group:
-        clauses.append("r.grp = ?")
-        params.append(group)
+    found = _resident_filter(db, text, group, alias="r.")
+    if found is None:
+        return []
+    clauses, params = found
     if after is not None:
         clauses.append("(r.initials > ? or (r.initials = ? and (r.name > ? or (r.name = ? and r.id > ?))))")
         params += [after[0], after[0], after[1], after[1], after[2]]
