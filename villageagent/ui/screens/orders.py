@@ -25,7 +25,7 @@ from villageagent.ui.context import AppContext, show_error
 from villageagent.ui.models.errands import SOON_BG, SOON_FG
 from villageagent.ui.models.lists import ListTableModel, RowRole
 from villageagent.ui.printing import escape
-from villageagent.ui.widgets.common import setup_table
+from villageagent.ui.widgets.common import setup_table, select_rows_by_id, selected_row_ids
 
 
 def load_round(db: Any, round_name: str | None, item_code: str | None) -> dict[str, Any]:
@@ -188,17 +188,10 @@ class OrdersScreen(QWidget):
         self.round_did_load.emit()
 
     def _reselect(self, ids: set[str]) -> None:
-        from PySide6.QtCore import QItemSelection, QItemSelectionModel
-
-        selection = QItemSelection()
-        for row, r in enumerate(self.orders.rows()):
-            if r["id"] in ids:
-                selection.select(self.orders.index(row, 0), self.orders.index(row, self.orders.columnCount() - 1))
-        self.table.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect)
+        select_rows_by_id(self.table, self.orders, ids)
 
     def selected_ids(self) -> list[str]:
-        rows = {i.row() for i in self.table.selectionModel().selectedRows()}
-        return [self.orders.row_at(r)["id"] for r in sorted(rows)]  # type: ignore[index]
+        return selected_row_ids(self.table, self.orders)
 
     def mark_selected(self, target: str) -> None:
         ids = self.selected_ids()

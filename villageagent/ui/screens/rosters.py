@@ -24,7 +24,7 @@ from villageagent.ui.context import AppContext, show_error
 from villageagent.ui.dialogs.errand_detail import ReasonDialog
 from villageagent.ui.models.errands import OVERDUE_BG, OVERDUE_FG, SOON_BG, SOON_FG
 from villageagent.ui.models.lists import ListTableModel, RowRole
-from villageagent.ui.widgets.common import setup_table
+from villageagent.ui.widgets.common import setup_table, select_rows_by_id, selected_row_ids
 
 
 def load_roster(db: Any, roster_id: str) -> dict[str, Any]:
@@ -154,17 +154,10 @@ class RostersScreen(QWidget):
         self.roster_did_load.emit()
 
     def _reselect(self, ids: set[str]) -> None:
-        from PySide6.QtCore import QItemSelection, QItemSelectionModel
-
-        selection = QItemSelection()
-        for row, r in enumerate(self.lines.rows()):
-            if r["id"] in ids:
-                selection.select(self.lines.index(row, 0), self.lines.index(row, self.lines.columnCount() - 1))
-        self.table.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect)
+        select_rows_by_id(self.table, self.lines, ids)
 
     def selected_ids(self) -> list[str]:
-        rows = {i.row() for i in self.table.selectionModel().selectedRows()}
-        return [self.lines.row_at(r)["id"] for r in sorted(rows)]  # type: ignore[index]
+        return selected_row_ids(self.table, self.lines)
 
     def mark_selected(self, target: str, reason: str | None = None) -> None:
         ids = self.selected_ids()

@@ -105,3 +105,21 @@ def setup_table(view: QTableView, widths: list[int] | None = None, stretch: int 
 
 def today_text() -> str:
     return dt.date.isoformat(clock.today())
+
+
+def selected_row_ids(view: QTableView, model) -> list[str]:
+    """The ids of the rows selected in ``view`` (a table over one of our list models), in row order."""
+    rows = {i.row() for i in view.selectionModel().selectedRows()}
+    return [model.row_at(r)["id"] for r in sorted(rows)]
+
+
+def select_rows_by_id(view: QTableView, model, ids: set[str]) -> None:
+    """Select (only) the rows whose id is in ``ids``: keeps a selection across a reload."""
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+    selection = QItemSelection()
+    last = model.columnCount() - 1
+    for row, r in enumerate(model.rows()):
+        if r["id"] in ids:
+            selection.select(model.index(row, 0), model.index(row, last))
+    view.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect)
