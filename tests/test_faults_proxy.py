@@ -104,7 +104,10 @@ def test_cut_in_the_answer_is_seen_by_the_client_at_once(echo):
             err = exc
         finally:
             s.close()
-    assert len(got) <= 1000
+    # The echo may start before the whole upload has passed, so the answer's share of the 6,000
+    # bytes varies from run to run (once 1,460); what the proxy guarantees is the total.
+    assert p.cuts == 1 and len(got) < 5000
+    assert p.bytes_up + len(got) <= 6000
     assert not isinstance(err, TimeoutError)  # a reset or an end, not a 10 s stall
 
 
