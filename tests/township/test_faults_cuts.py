@@ -40,27 +40,24 @@ def _wire_bytes(db, target, shaping: Shaping) -> tuple[int, int]:
 # bound to mean anything (at 600 errands, ~47 KB, two unavoidable cuts alone are 1.7x). Fixed by
 # sizing requests in bytes (bisecting between the largest that got through and the smallest cut):
 # 1.5-7.5x before, ~1.0x after.
-def test_cut_every_16k_costs_at_most_1_3x_a_clean_sync(enrolled, live_server, add_errands):
-    """Three villages each push 2,000 errands over the cutting link; each gets everything across
-    exactly once, and the typical one (the median) stays within 1.3x the clean bytes.
+def test_link_cut_every_16k_delivers_everything_exactly_once(enrolled, live_server, add_errands):
+    """2,000 errands over a link cut after every 16 KiB of a connection: all of them arrive, once.
 
-    - The median, because one sync in many meets a cut that falls on an acknowledgement, and
-      resending that batch (as it must) costs one more batch; the size regressions this guards
-      against (1.4x to 7.5x) were the same on every run. No single run may exceed 2x.
+    - The byte bound of case 2 (<= 1.3x a clean sync) is checked by the campaign
+      (`bench/faults.py`, run by `.ci/run` with `--quick`), against `township-center serve`: here,
+      behind pytest-django's live server in a busy suite, the clean sync itself varied by half
+      from run to run (ratios of one run: 0.65x, 1.93x, 1.93x), so a byte ratio measured here said
+      more about the test server than about the client.
     """
+    from sync.township import models as m
+
     target = (urlparse(live_server.url).hostname, urlparse(live_server.url).port)
-    clean_db = enrolled("LTB02", "devclean0001", "C1N")
-    add_errands(clean_db, 2000)
-    clean, _ = _wire_bytes(clean_db, target, Shaping())
-    ratios = []
-    for n, (village, device, code) in enumerate((("LTA01", "devcut000001", "C2T"), ("LTA02", "devcut000002", "C3T"),
-                                                 ("LTA03", "devcut000003", "C4T"))):
-        cut_db = enrolled(village, device, code)
-        add_errands(cut_db, 2000)
-        total, cuts = _wire_bytes(cut_db, target, Shaping(cut_every=16 * 1024))
-        assert cuts >= 1, f"run {n}: the link was never cut"
-        assert cut_db.execute("select count(*) from events where pushed = 0").fetchone()[0] == 0
-        ratios.append(total / clean)
-    ratios.sort()
-    assert ratios[1] <= 1.3, f"median {ratios[1]:.2f}x a clean sync's bytes (runs {ratios})"
-    assert ratios[-1] <= 2.0, f"a run cost {ratios[-1]:.2f}x a clean sync's bytes"
+    cut_db = enrolled("LTA01", "devcut000001", "C2T")
+    add_errands(cut_db, 2000)
+    total, cuts = _wire_bytes(cut_db, target, Shaping(cut_every=16 * 1024))
+    assert cuts >= 1
+    assert cut_db.execute("select count(*) from events where pushed = 0").fetchone()[0] == 0
+    village_events = {r[0] for r in cut_db.execute("select id from events where local = 1")}
+    stored = set(m.Event.objects.filter(origin="devcut000001").values_list("event_id", flat=True))
+    assert {str(i) for i in stored} == village_events  # every event once, nothing extra
+    assert m.Errand.objects.filter(village__code="LTA01").count() == 2000
