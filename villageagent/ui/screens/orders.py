@@ -25,7 +25,7 @@ from villageagent.ui.context import AppContext, show_error
 from villageagent.ui.models.errands import SOON_BG, SOON_FG
 from villageagent.ui.models.lists import ListTableModel, RowRole
 from villageagent.ui.printing import escape
-from villageagent.ui.widgets.common import setup_table, select_rows_by_id, selected_row_ids
+from villageagent.ui.widgets.common import setup_table, select_rows_by_id, selected_row_ids, step_bar
 
 
 def load_round(db: Any, round_name: str | None, item_code: str | None) -> dict[str, Any]:
@@ -82,14 +82,7 @@ class OrdersScreen(QWidget):
             "delivered": QPushButton(self.tr("标记已送达"), self),
             "settled": QPushButton(self.tr("标记已收款"), self),
         }
-        steps = QHBoxLayout()
-        steps.addWidget(QLabel(self.tr("选中的农户："), self))
-        for target, button in self.step_buttons.items():
-            button.clicked.connect(lambda _=False, t=target: self.mark_selected(t))
-            steps.addWidget(button)
-        steps.addStretch(1)
-        self.message = QLabel(self)
-        steps.addWidget(self.message)
+        steps, self.message = step_bar(self, self.tr("选中的农户："), self.step_buttons, self.mark_selected)
 
         self.purchase = ListTableModel([
             (self.tr("品种"), lambda r: r["item_name"]),

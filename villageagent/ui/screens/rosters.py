@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter, QTableView,
+    QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter, QTableView,
     QVBoxLayout, QWidget,
 )
 
@@ -24,7 +24,7 @@ from villageagent.ui.context import AppContext, show_error
 from villageagent.ui.dialogs.errand_detail import ReasonDialog
 from villageagent.ui.models.errands import OVERDUE_BG, OVERDUE_FG, SOON_BG, SOON_FG
 from villageagent.ui.models.lists import ListTableModel, RowRole
-from villageagent.ui.widgets.common import setup_table, select_rows_by_id, selected_row_ids
+from villageagent.ui.widgets.common import setup_table, select_rows_by_id, selected_row_ids, step_bar
 
 
 def load_roster(db: Any, roster_id: str) -> dict[str, Any]:
@@ -77,14 +77,7 @@ class RostersScreen(QWidget):
             "problem": QPushButton(self.tr("有疑问…"), self),
             "listed": QPushButton(self.tr("疑问已解决"), self),
         }
-        steps = QHBoxLayout()
-        steps.addWidget(QLabel(self.tr("选中的村民："), self))
-        for target, button in self.step_buttons.items():
-            button.clicked.connect(lambda _=False, t=target: self.mark_selected(t))
-            steps.addWidget(button)
-        steps.addStretch(1)
-        self.message = QLabel(self)
-        steps.addWidget(self.message)
+        steps, self.message = step_bar(self, self.tr("选中的村民："), self.step_buttons, self.mark_selected)
 
         right = QWidget(self)
         rl = QVBoxLayout(right)

@@ -123,3 +123,21 @@ def select_rows_by_id(view: QTableView, model, ids: set[str]) -> None:
         if r["id"] in ids:
             selection.select(model.index(row, 0), model.index(row, last))
     view.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect)
+
+
+def step_bar(parent: QWidget, label: str, buttons: dict, on_step) -> tuple:
+    """A row "label: [step] [step] … message" for marking selected rows; returns (layout, message).
+
+    - ``buttons`` maps a target status to its button; clicking calls ``on_step(target)``.
+    """
+    from PySide6.QtWidgets import QHBoxLayout
+
+    row = QHBoxLayout()
+    row.addWidget(QLabel(label, parent))
+    for target, button in buttons.items():
+        button.clicked.connect(lambda _=False, t=target: on_step(t))
+        row.addWidget(button)
+    row.addStretch(1)
+    message = QLabel(parent)
+    row.addWidget(message)
+    return row, message
