@@ -23,9 +23,9 @@ import hmac
 import json
 import re
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
-from sync.hlc import Timestamp
 
 VERSION = 1
 MAX_WIRE = 8 * 1024 * 1024  # compressed request body
@@ -109,6 +109,7 @@ def check_version(msg: Any) -> dict[str, Any]:
 # --- columnar event lists ------------------------------------------------------------------------
 
 _STRING_COLUMNS = ("village", "origin", "entity", "op", "actor")
+_FLAT = frozenset((str, int, float, bool, type(None)))
 
 
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -118,24 +119,39 @@ def _canonical_uuid(text: Any) -> bool:
     return isinstance(text, str) and len(text) == 36 and _CANONICAL_UUID.fullmatch(text) is not None
 
 
+_CANONICAL_RUN = re.compile(r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})*")
+
+
 def _uuid_column(values: list[Any]) -> Any:
-    if all(_canonical_uuid(v) for v in values):
-        return "".join(v.replace("-", "") for v in values)
+    # Every value 36 characters, and all of them together one run of canonical UUIDs: checked
+    # in one pass over the joined text rather than one match per value.
+    if _only_str(values) and set(map(len, values)) == {36}:
+        joined = "".join(values)
+        if _CANONICAL_RUN.fullmatch(joined):
+            return joined.replace("-", "")
     return list(values)
+
+
+_HEX_RUN = re.compile(r"[0-9a-f]*")
 
 
 def _uuid_values(col: Any, n: int, name: str) -> list[Any]:
     if isinstance(col, str):
-        if len(col) != 32 * n:
-            raise ProtocolError("bad_events", f"列 {name} 的长度不对。")
-        out = []
-        for i in range(n):
-            h = col[32 * i:32 * i + 32]
-            if not _HEX32.match(h):
-                raise ProtocolError("bad_events", f"列 {name} 含有非十六进制字符。")
-            out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-        return out
+        return _dashed(_hex_values(col, n, name))
     return _list(col, n, name)
+
+
+def _hex_values(col: str, n: int, name: str) -> list[str]:
+    """A run of 32 hex digits per value, checked in one pass, cut into its values."""
+    if len(col) != 32 * n:
+        raise ProtocolError("bad_events", f"列 {name} 的长度不对。")
+    if not _HEX_RUN.fullmatch(col):
+        raise ProtocolError("bad_events", f"列 {name} 含有非十六进制字符。")
+    return [col[i:i + 32] for i in range(0, 32 * n, 32)]
+
+
+def _dashed(hexes: list[str]) -> list[str]:
+    return [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in hexes]
 
 
 def _list(col: Any, n: int, name: str) -> list[Any]:
@@ -144,18 +160,20 @@ def _list(col: Any, n: int, name: str) -> list[Any]:
     return col
 
 
+def _only_str(values: list[Any]) -> bool:
+    return set(map(type, values)) == {str}
+
+
 def _table_column(values: list[Any]) -> Any:
-    table: dict[Any, int] = {}
-    idx = []
-    for v in values:
-        key = v if isinstance(v, str) else json.dumps(v)
-        if key not in table:
-            table[key] = len(table)
-        idx.append(table[key])
-    if len(table) > 255 or any(not isinstance(v, str) for v in values):
+    if not _only_str(values):
         return {"l": list(values)}
-    t = list(table)
-    return {"t": t} if len(t) == 1 else {"t": t, "i": idx}
+    table = dict.fromkeys(values)
+    if len(table) == 1:
+        return {"t": [values[0]]}
+    if len(table) > 255:
+        return {"l": list(values)}
+    pos = {v: i for i, v in enumerate(table)}
+    return {"t": list(table), "i": [pos[v] for v in values]}
 
 
 def _table_values(col: Any, n: int, name: str) -> list[Any]:
@@ -181,96 +199,161 @@ def _bad(name: str) -> Any:
     raise ProtocolError("bad_events", f"列 {name} 的下标不对。")
 
 
+_HLC_TEXT = re.compile(r"[0-9]{13}-[0-9]{6}-.+", re.DOTALL)
+
+
 def _hlc_column(values: list[Any]) -> Any:
-    try:
-        stamps = [Timestamp.decode(v) for v in values]
-    except (ValueError, AttributeError, TypeError):
-        return {"l": list(values)}
-    if any(v != s.encode() for v, s in zip(values, stamps)):
-        return {"l": list(values)}
-    walls, prev = [], 0
-    for s in stamps:
-        walls.append(s.wall_ms - prev)
-        prev = s.wall_ms
-    nodes = _table_column([s.node for s in stamps])
-    return {"w": walls, "c": [s.counter for s in stamps], "n": nodes}
+    walls, counters, nodes, prev = [], [], [], 0
+    for v in values:
+        if type(v) is not str or not _HLC_TEXT.fullmatch(v):
+            return {"l": list(values)}
+        wall = int(v[:13])
+        walls.append(wall - prev)
+        prev = wall
+        counters.append(int(v[14:20]))
+        nodes.append(v[21:])
+    return {"w": walls, "c": counters, "n": _table_column(nodes)}
 
 
-def _hlc_values(col: Any, n: int) -> list[Any]:
+def _hlc_values(col: Any, n: int) -> tuple[list[Any], bool]:
+    """(The HLC texts, whether all of them are known well-formed from the columns alone)."""
     if not isinstance(col, dict):
         raise ProtocolError("bad_events", "列 hlc 格式不对。")
     if "l" in col:
-        return _list(col["l"], n, "hlc")
+        return _list(col["l"], n, "hlc"), False
     walls = _list(col.get("w"), n, "hlc.w")
     counters = _list(col.get("c"), n, "hlc.c")
     nodes = _table_values(col.get("n"), n, "hlc.n")
+    if not (all(isinstance(d, int) for d in walls) and all(isinstance(c, int) for c in counters)
+            and all(isinstance(node, str) for node in nodes)):
+        raise ProtocolError("bad_events", "列 hlc 的取值不对。")
+    # The same text ``Timestamp.encode`` gives; one out of range (a negative or too long wall,
+    # say) then fails ``is_timestamp`` and only that event is refused.
     out, wall = [], 0
     for d, c, node in zip(walls, counters, nodes):
-        if not isinstance(d, int) or not isinstance(c, int) or not isinstance(node, str):
-            raise ProtocolError("bad_events", "列 hlc 的取值不对。")
         wall += d
-        try:
-            out.append(Timestamp(wall, c, node).encode())
-        except (ValueError, TypeError):
-            raise ProtocolError("bad_events", "列 hlc 的取值不对。") from None
-    return out
+        out.append(f"{wall:013d}-{c:06d}-{node}")
+    # Walls that only go up lie between the first and the last: all in range if those are.
+    ok = (bool(n) and min(walls[1:], default=0) >= 0 and walls[0] >= 0 and wall < 10**13
+          and min(counters) >= 0 and max(counters) < 10**6 and "" not in set(nodes))
+    return out, ok
 
 
 def encode_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     """Events (as dicts, ``Event.to_dict()``) into the columnar wire form."""
-    n = len(events)
+    return encode_columns([e["id"] for e in events], [e["hlc"] for e in events],
+                          [e.get("village", "") for e in events], [e.get("origin", "") for e in events],
+                          [e.get("entity", "") for e in events], [e["entity_id"] for e in events],
+                          [e.get("op", "") for e in events], [e.get("data") or {} for e in events],
+                          [e.get("actor", "") for e in events])
+
+
+def encode_columns(ids: list[Any], hlcs: list[Any], villages: list[Any], origins: list[Any], entities: list[Any],
+                   entity_ids: list[Any], ops: list[Any], datas: list[dict[str, Any]], actors: list[Any]
+                   ) -> dict[str, Any]:
+    """Events given column by column into the columnar wire form (the village's push reads its
+    rows straight into these lists)."""
+    n = len(ids)
     out: dict[str, Any] = {"n": n}
     if not n:
         return out
-    out["id"] = _uuid_column([e["id"] for e in events])
-    out["hlc"] = _hlc_column([e["hlc"] for e in events])
-    for col in _STRING_COLUMNS:
-        out[col] = _table_column([e.get(col, "") for e in events])
-    out["eid"] = _uuid_column([e["entity_id"] for e in events])
+    out["id"] = _uuid_column(ids)
+    out["hlc"] = _hlc_column(hlcs)
+    for name, values in (("village", villages), ("origin", origins), ("entity", entities), ("op", ops),
+                         ("actor", actors)):
+        out[name] = _table_column(values)
+    out["eid"] = _uuid_column(entity_ids)
     # Data grouped by shape (its key list), stored column by column: all names together, all ID
     # numbers together... A value equal to an entity id of this batch (an errand's resident_id)
     # becomes a reference to that event instead of 32 more hex digits.
-    first_of: dict[str, int] = {}
-    for i, e in enumerate(events):
-        first_of.setdefault(e["entity_id"], i)
+    if _only_str(entity_ids):
+        first_of = dict(zip(reversed(entity_ids), range(n - 1, -1, -1)))
+    else:
+        first_of = {eid: i for i, eid in reversed(list(enumerate(entity_ids))) if type(eid) is str}
     shapes: dict[tuple[str, ...], int] = {}
     shape_idx: list[int] = []
-    columns: list[list[list[Any]]] = []
-    refs: list[list[int]] = []
-    for i, e in enumerate(events):
-        data = e.get("data") or {}
+    rows: list[list[tuple]] = []
+    members: list[list[int]] = []
+    for i, data in enumerate(datas):
         keys = tuple(data)
         si = shapes.get(keys)
         if si is None:
             si = shapes[keys] = len(shapes)
-            columns.append([[] for _ in keys])
+            rows.append([])
+            members.append([])
         shape_idx.append(si)
-        cols = columns[si]
-        for k, key in enumerate(keys):
-            v = data[key]
-            if isinstance(v, str) and len(v) == 36 and v in first_of and first_of[v] != i:
-                refs.append([i, k, first_of[v]])
-                v = None
-            cols[k].append(v)
+        rows[si].append(tuple(data.values()))
+        members[si].append(i)
+    columns: list[list[list[Any]]] = []
+    refs: list[list[int]] = []
+    for si, keys in enumerate(shapes):
+        cols = [list(c) for c in zip(*rows[si])] if keys else []
+        for k, col in enumerate(cols):
+            try:
+                if first_of.keys().isdisjoint(col):
+                    continue
+            except TypeError:  # a list or object among the values: look at each
+                pass
+            for r, v in enumerate(col):
+                if type(v) is str and len(v) == 36:
+                    j = first_of.get(v)
+                    i = members[si][r]
+                    if j is not None and j != i:
+                        refs.append([i, k, j])
+                        col[r] = None
+        columns.append(cols)
     out["dk"] = [list(k) for k in shapes]
     out["ds"] = shape_idx
     out["dv"] = columns
     if refs:
+        refs.sort()
         out["ref"] = refs
     return out
 
 
-def decode_events(col: Any) -> list[dict[str, Any]]:
-    """The columnar form back into event dicts (each still to be validated one by one)."""
+@dataclass
+class Columns:
+    """A decoded columnar event list, column by column (``decode_columns``).
+
+    - ``id_hex``: the ids as 32 lowercase hex digits each, when they travelled that way (always,
+      from our client); the township stores that form directly.
+    - Values other than ``data`` are as they arrived (any JSON type): each event still has to
+      pass ``sync.events.validate_columns`` (or ``validate_event``).
+    """
+
+    n: int
+    id: list[Any]
+    hlc: list[Any]
+    village: list[Any]
+    origin: list[Any]
+    entity: list[Any]
+    entity_id: list[Any]
+    op: list[Any]
+    data: list[dict[str, Any]]
+    actor: list[Any]
+    id_hex: list[str] | None = None
+    hlc_ok: bool = False  # every HLC known well-formed (from its columns)
+    eid_hex: bool = False  # entity ids travelled as hex digits: all canonical UUIDs
+
+    def row(self, i: int) -> dict[str, Any]:
+        return {"id": self.id[i], "hlc": self.hlc[i], "village": self.village[i], "origin": self.origin[i],
+                "entity": self.entity[i], "entity_id": self.entity_id[i], "op": self.op[i], "data": self.data[i],
+                "actor": self.actor[i]}
+
+
+def decode_columns(col: Any) -> Columns:
+    """The columnar form, checked as a container (``ProtocolError`` refuses the whole message)."""
     if not isinstance(col, dict):
         raise ProtocolError("bad_events", "事件列表格式不对。")
     n = col.get("n")
-    if not isinstance(n, int) or n < 0 or n > MAX_EVENTS:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0 or n > MAX_EVENTS:
         raise ProtocolError("bad_events", f"事件数应为0到{MAX_EVENTS}。")
     if n == 0:
-        return []
-    ids = _uuid_values(col.get("id"), n, "id")
-    hlcs = _hlc_values(col.get("hlc"), n)
+        return Columns(0, [], [], [], [], [], [], [], [], [], [])
+    raw_ids = col.get("id")
+    id_hex = _hex_values(raw_ids, n, "id") if isinstance(raw_ids, str) else None
+    ids = _dashed(id_hex) if id_hex is not None else _list(raw_ids, n, "id")
+    hlcs, hlc_ok = _hlc_values(col.get("hlc"), n)
     strings = {c: _table_values(col.get(c), n, c) for c in _STRING_COLUMNS}
     eids = _uuid_values(col.get("eid"), n, "eid")
     shapes = col.get("dk")
@@ -282,24 +365,25 @@ def decode_events(col: Any) -> list[dict[str, Any]]:
     if not isinstance(columns, list) or len(columns) != len(shapes):
         raise ProtocolError("bad_events", "列 dv 与 dk 不一致。")
     counts = [0] * len(shapes)
-    for si in shape_idx:
-        if not isinstance(si, int) or isinstance(si, bool) or not 0 <= si < len(shapes):
-            raise ProtocolError("bad_events", "列 ds 的下标越界。")
-        counts[si] += 1
+    try:
+        for si in shape_idx:
+            counts[si] += 1
+    except (TypeError, IndexError):
+        raise ProtocolError("bad_events", "列 ds 的下标越界。") from None
+    if not all(type(si) is int and si >= 0 for si in shape_idx):
+        raise ProtocolError("bad_events", "列 ds 的下标越界。")
     for si, cols in enumerate(columns):
         if not isinstance(cols, list) or len(cols) != len(shapes[si]):
             raise ProtocolError("bad_events", "列 dv 与 dk 不一致。")
         for c in cols:
             if not isinstance(c, list) or len(c) != counts[si]:
                 raise ProtocolError("bad_events", "列 dv 的长度不对。")
-            if _too_deep(c, MAX_DEPTH):
+            if not _FLAT.issuperset(map(type, c)) and _too_deep(c, MAX_DEPTH):
                 raise ProtocolError("too_deep", "事件内容嵌套太深。")
-    datas: list[dict[str, Any]] = []
-    seen = [0] * len(shapes)
-    for si in shape_idx:
-        r = seen[si]
-        seen[si] += 1
-        datas.append({key: columns[si][k][r] for k, key in enumerate(shapes[si])})
+    # Each shape's rows, in order; then the events take them back in the order they came.
+    rows = [iter([dict(zip(shapes[si], r)) for r in zip(*cols)] if shapes[si] else [{} for _ in range(counts[si])])
+            for si, cols in enumerate(columns)]
+    datas: list[dict[str, Any]] = [next(rows[si]) for si in shape_idx]
     refs = col.get("ref", [])
     if not isinstance(refs, list):
         raise ProtocolError("bad_events", "列 ref 格式不对。")
@@ -309,15 +393,21 @@ def decode_events(col: Any) -> list[dict[str, Any]]:
                 or not 0 <= ref[0] < n or not 0 <= ref[2] < n or not 0 <= ref[1] < len(shapes[shape_idx[ref[0]]])):
             raise ProtocolError("bad_events", "列 ref 的下标不对。")
         datas[ref[0]][shapes[shape_idx[ref[0]]][ref[1]]] = eids[ref[2]]
-    return [{"id": ids[i], "hlc": hlcs[i], "village": strings["village"][i], "origin": strings["origin"][i],
-             "entity": strings["entity"][i], "entity_id": eids[i], "op": strings["op"][i], "data": datas[i],
-             "actor": strings["actor"][i]} for i in range(n)]
+    return Columns(n, ids, hlcs, strings["village"], strings["origin"], strings["entity"], eids, strings["op"], datas,
+                   strings["actor"], id_hex, hlc_ok, isinstance(col.get("eid"), str))
+
+
+def decode_events(col: Any) -> list[dict[str, Any]]:
+    """The columnar form back into event dicts (each still to be validated one by one)."""
+    c = decode_columns(col)
+    return [c.row(i) for i in range(c.n)]
 
 
 # --- message shapes -------------------------------------------------------------------------------
 
 def sync_request(*, cursor: int, batch_id: str | None = None, events: list[dict[str, Any]] | None = None,
-                 limit: int = 5000, pending: int = 0, own: bool = False) -> dict[str, Any]:
+                 limit: int = 5000, pending: int = 0, own: bool = False,
+                 columns: dict[str, Any] | None = None) -> dict[str, Any]:
     """One round trip: an optional batch to push, and the pull from ``cursor``.
 
     - ``own``: the pull includes the device's own events too (a repair after the laptop lost
@@ -327,7 +417,7 @@ def sync_request(*, cursor: int, batch_id: str | None = None, events: list[dict[
     if own:
         msg["own"] = True
     if batch_id is not None:
-        msg["batch"] = {"id": batch_id, "events": encode_events(events or [])}
+        msg["batch"] = {"id": batch_id, "events": columns if columns is not None else encode_events(events or [])}
     return msg
 
 
@@ -346,9 +436,26 @@ def batch_of(msg: dict[str, Any]) -> tuple[str, list[dict[str, Any]]] | None:
     if not isinstance(batch, dict):
         raise ProtocolError("bad_batch", "batch 应为对象。")
     bid = batch.get("id")
-    if not isinstance(bid, str) or not 8 <= len(bid) <= 64 or not re.fullmatch(r"[A-Za-z0-9_.:-]+", bid):
+    if not is_batch_id(bid):
         raise ProtocolError("bad_batch", "batch.id 应为8到64位的字母数字。")
     return bid, decode_events(batch.get("events"))
+
+
+def is_batch_id(value: Any) -> bool:
+    return isinstance(value, str) and 8 <= len(value) <= 64 and re.fullmatch(r"[A-Za-z0-9_.:-]+", value) is not None
+
+
+def batch_columns_of(msg: dict[str, Any]) -> tuple[str, Columns] | None:
+    """The pushed batch of a sync request as (id, columns), or None (the township's fast path)."""
+    batch = msg.get("batch")
+    if batch is None:
+        return None
+    if not isinstance(batch, dict):
+        raise ProtocolError("bad_batch", "batch 应为对象。")
+    bid = batch.get("id")
+    if not is_batch_id(bid):
+        raise ProtocolError("bad_batch", "batch.id 应为8到64位的字母数字。")
+    return bid, decode_columns(batch.get("events"))
 
 
 # --- consistency digest ---------------------------------------------------------------------------

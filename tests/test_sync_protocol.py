@@ -113,7 +113,7 @@ def test_batch_sizer_settles_under_the_bytes_that_failed():
     assert b.events() == 200 and b.budget is None
     b.measured(8000, 200)
     b.worked(8000)
-    assert b.events() == 400
+    assert b.size == 400 and b.events() == 389  # doubled, then held to 95% of the 16 KiB cap (40 B an event)
     b.failed(16500)  # 16.5 KB was cut after 8 KB worked
     assert 8000 < b.budget < 16500
     sent = []
@@ -127,3 +127,69 @@ def test_batch_sizer_settles_under_the_bytes_that_failed():
     for _ in range(b.forget_after):
         b.worked(15000)
     assert b.budget is None  # a link that got better is used fully again
+
+
+_any_field = st.one_of(st.sampled_from(["LTA01", "dev1", "errand", "resident", "catalog", "create", "status",
+                                        "bogus", "", "x" * 65, "李春燕"]), st.none(), st.booleans(),
+                       st.integers(-3, 3), st.lists(st.integers(), max_size=2))
+
+
+@st.composite
+def hostile_events(draw):
+    """Events with any field possibly wrong (type, length, value), as a hostile device sends."""
+    out = draw(events())
+    for e in out:
+        for key in ("village", "origin", "entity", "entity_id", "op", "actor", "id", "hlc"):
+            if draw(st.integers(0, 4)) == 0:
+                e[key] = draw(_any_field)
+        if draw(st.integers(0, 8)) == 0:
+            e["data"] = {"note": "长" * draw(st.sampled_from([10, 6000, 17000]))}
+    return out
+
+
+@given(hostile_events())
+@settings(max_examples=300, deadline=None)
+def test_column_validation_agrees_with_one_by_one(evs):
+    """``validate_columns`` (the township's push path) refuses exactly what ``validate_event``
+    refuses, with the same code, and keeps the rest as the same events with the same data."""
+    from sync.events import EventError, data_text, validate_columns, validate_event
+
+    try:
+        wire = p.decode_columns(p.encode_events(evs))
+    except p.ProtocolError:
+        # A hostile container is refused whole on both paths.
+        with pytest.raises(p.ProtocolError):
+            p.decode_events(p.encode_events(evs))
+        return
+    texts, bad = validate_columns(wire)
+    for i, raw in enumerate(p.decode_events(p.encode_events(evs))):
+        try:
+            event = validate_event(raw)
+        except EventError as exc:
+            assert i in bad and bad[i].code == exc.code, (raw, bad.get(i))
+            assert texts[i] is None
+            continue
+        assert i not in bad, (raw, bad[i].code)
+        assert texts[i] == data_text(event.data)
+        assert (wire.id[i], wire.hlc[i], wire.village[i], wire.origin[i], wire.entity_id[i], wire.actor[i]) == (
+            event.id, event.hlc, event.village, event.origin, event.entity_id, event.actor)
+
+
+@given(st.lists(st.tuples(st.integers(-10**13, 2 * 10**13), st.integers(-5, 2 * 10**6),
+                          st.sampled_from(["dev1", "", "a-b"])), min_size=1, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_hlc_columns_flag_only_well_formed(stamps):
+    """When the decoder says every HLC is well-formed from its columns, each one is."""
+    from sync.hlc import is_timestamp
+
+    nodes = [s[2] for s in stamps]
+    walls, prev = [], 0
+    for wall, _, _ in stamps:
+        walls.append(wall - prev)
+        prev = wall
+    col = {"w": walls, "c": [s[1] for s in stamps], "n": {"l": nodes}}
+    hlcs, ok = p._hlc_values(col, len(stamps))
+    if ok:
+        assert all(is_timestamp(h) for h in hlcs)
+    if all(is_timestamp(h) for h in hlcs) and all(w >= 0 for w in walls[1:]):
+        assert ok
