@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import getpass
 import json
 import os
@@ -105,17 +106,34 @@ def _serve(args: argparse.Namespace) -> int:
         print("HTTPS 需要同时给出 --cert 和 --key。", file=sys.stderr)
         return 2
     scheme = "https" if args.cert else "http"
+    from django.urls import get_resolver
+
+    from sync.township.store import Projector
+
+    get_resolver().url_patterns  # noqa: B018 - load every view now, not in the first village's sync
+    projector = Projector().start()  # console tables follow the pushes in the background (see store.py)
     print(f"乡镇中心已启动：{scheme}://{args.host}:{args.port}/ （按 Ctrl+C 停止）", flush=True)
-    if args.cert:
-        from sync.township.tls import serve_https
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by a service manager: the same as Ctrl+C
+    try:
+        if args.cert:
+            from sync.township.tls import serve_https
 
-        serve_https(application, args.host, args.port, args.cert, args.key, threads=args.threads)
+            serve_https(application, args.host, args.port, args.cert, args.key, threads=args.threads)
+            return 0
+        import waitress
+
+        waitress.serve(application, host=args.host, port=args.port, threads=args.threads,
+                       ident="township-center", max_request_body_size=16 * 1024 * 1024)
         return 0
-    import waitress
+    finally:
+        # What was acknowledged but not yet projected is projected now (for a few seconds at
+        # most; anything left is projected at the next start).
+        projector.stop()
+        projector.finish(seconds=5.0)
 
-    waitress.serve(application, host=args.host, port=args.port, threads=args.threads, ident="township-center",
-                   max_request_body_size=16 * 1024 * 1024)
-    return 0
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _enroll(args: argparse.Namespace) -> int:

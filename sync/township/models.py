@@ -3,7 +3,8 @@
 - ``Event``: the same immutable events the villages keep, by UUID (storing one twice is a no-op);
   ``seq`` is the server's monotonic sequence, the pull cursor.
 - ``Errand``/``Resident``/``Roster``/``LogEntry``: projections per village, re-derived with
-  ``sync.workflow.fold`` from an entity's events in the same transaction that stores them.
+  ``sync.workflow.fold`` from an entity's events: a pushed batch is acknowledged once its events
+  are stored, and projected right after (``Village.projected_seq`` says how far; see store.py).
 - ``Device`` (token stored hashed, revocable, one village), ``EnrollmentCode`` (one-time, hashed),
   ``Batch`` (by batch id, with the acknowledgement sent, for exactly-once acknowledgement),
   ``SyncIncident`` (consistency mismatches and repairs, never silent).
@@ -26,6 +27,9 @@ class Village(models.Model):
     event_count = models.BigIntegerField(default=0)
     # XOR of the 128-bit event ids, as 32 hex digits: order-independent, updated per insert.
     digest = models.CharField(max_length=32, default="0" * 32)
+    # Every event with a seq up to this one is reflected in the projections (errands, residents,
+    # logs, rosters); later ones are stored and acknowledged but not yet projected (store.py).
+    projected_seq = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["code"]
@@ -115,7 +119,8 @@ class Event(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["village", "seq"]),
-            models.Index(fields=["entity_id", "hlc"]),
+            # Ownership checks and folds; without hlc a smaller b-tree to grow per stored event.
+            models.Index(fields=["entity_id"]),
         ]
         verbose_name = verbose_name_plural = "事件"
 

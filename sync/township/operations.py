@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -26,11 +25,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from sync.events import Event as WireEvent
-from sync.events import EventError, validate_event
+from sync.events import new_id, validate_columns
 from sync.hlc import HybridClock
 from sync.township import models as m
 from sync.township.store import (  # noqa: F401 - store_events and Stored are part of this module's API
-    _CHUNK, Stored, entity_owners, event_owners, store_events,
+    _CHUNK, Stored, catch_up, entity_owners, event_owners, insert_pushed, project_village, pushed, store_events,
+    writing,
 )
 from sync.workflow import STATUS_ZH, TOWNSHIP, WORKFLOWS
 
@@ -97,62 +97,116 @@ def _refuse(raw: Any, code: str, message: str) -> dict[str, str]:
     return {"id": rid[:64] if isinstance(rid, str) else "", "code": code, "message": message}
 
 
-def receive_batch(device: m.Device, batch_id: str, raw_events: list[Any], *, via: str = "http",
-                  nul_free: bool = False) -> dict[str, Any]:
+def receive_batch(device: m.Device, batch_id: str, events: Any, *, via: str = "http",
+                  nul_free: bool = False, synced: dict[str, Any] | None = None) -> dict[str, Any]:
     """Apply one batch atomically and return its acknowledgement; a batch seen before gets the
-    acknowledgement it got the first time and changes nothing."""
+    acknowledgement it got the first time and changes nothing.
+
+    - ``events``: the decoded columns (``sync.protocol.Columns``) or a list of event objects.
+    - The acknowledgement is sent once the events are stored; their projection follows
+      (``store.pushed``). ``synced``: the device's sync mark, written in the same transaction.
+    """
+    from sync import protocol as p
+
+    cols = events if isinstance(events, p.Columns) else _as_columns(events)
     # Checking each event is pure Python: done before taking the write lock, so one village's
     # validation never holds up another village's push (SQLite has one writer at a time).
     village = device.village
-    good: list[WireEvent] = []
+    texts, bad = validate_columns(cols)
     refused: list[dict[str, str]] = []
-    for raw in raw_events:
-        try:
-            event = validate_event(raw)
-        except EventError as exc:
-            refused.append(_refuse(raw, exc.code, str(exc)))
-            continue
-        code = _event_refusal(device, village, event, nul_free)
-        if code:
-            refused.append(_refuse(raw, code, REFUSALS[code]))
-            continue
-        good.append(event)
-    with transaction.atomic():
+    keys = cols.id_hex if cols.id_hex is not None else cols.id
+    if (not bad and nul_free and set(cols.village) == {village.code} and set(cols.origin) == {device.node}
+            and not device.node.startswith(TOWNSHIP) and "catalog" not in set(cols.entity)
+            and len(set(keys)) == cols.n):
+        good = list(range(cols.n))  # the usual batch: every event this device's own, each id once
+    else:
+        positions: dict[str, int] = {}  # id -> position of its first good occurrence
+        for i in range(cols.n):
+            error = bad.get(i)
+            if error is not None:
+                refused.append(_refuse(cols.row(i), error.code, str(error)))
+                continue
+            code = _column_refusal(device, village, cols, i, nul_free)
+            if code:
+                refused.append(_refuse(cols.row(i), code, REFUSALS[code]))
+                continue
+            positions.setdefault(cols.id[i], i)
+        good = list(positions.values())
+    with writing():
         village = _locked(device.village)
         seen = m.Batch.objects.filter(device=device, batch_id=batch_id).first()
         if seen is not None:
+            if synced:
+                mark_synced(device, **synced)
             return {**seen.ack, "again": True}
-        owners = event_owners([e.id for e in good])
-        entities = entity_owners(sorted({e.entity_id for e in good}))
-        good, more_refused = _check_ownership(village, good, owners, entities)
-        refused.extend(more_refused)
+        entities = entity_owners(sorted({cols.entity_id[i] for i in good}))
+        foreign = {eid for eid, villages in entities.items() if villages - {village.pk}}
+        if foreign:
+            keep = []
+            for i in good:
+                if cols.entity_id[i] in foreign:
+                    refused.append({"id": cols.id[i], "code": "entity_other_village",
+                                    "message": REFUSALS["entity_other_village"]})
+                else:
+                    keep.append(i)
+            good = keep
         batch = m.Batch.objects.create(batch_id=batch_id, device=device, via=via)
-        result = store_events(village, good, batch=batch, owners=owners, entities=entities)
-        ack = {"batch": batch_id, "stored": result.stored, "duplicates": result.duplicates, "refused": refused}
-        batch.accepted, batch.duplicates, batch.refused, batch.ack = (
-            result.stored, result.duplicates, len(refused), ack)
+        hexes = cols.id_hex
+        if len(good) == cols.n:
+            rows = list(zip(cols.hlc, cols.origin, cols.entity, cols.entity_id, cols.op, texts, cols.actor))
+            stored = insert_pushed(village, cols.id, hexes, rows, batch)
+        else:
+            stored = insert_pushed(
+                village, [cols.id[i] for i in good], [hexes[i] for i in good] if hexes is not None else None,
+                [(cols.hlc[i], cols.origin[i], cols.entity[i], cols.entity_id[i], cols.op[i], texts[i], cols.actor[i])
+                 for i in good], batch)
+        duplicates = len(good) - len(stored)
+        if duplicates:
+            # Not stored now: stored before, by this village (a duplicate) or by another (refused).
+            fresh = {good[k] for k in stored}
+            again = [cols.id[i] for i in good if i not in fresh]
+            owners = event_owners(again)
+            for event_id in again:
+                if owners.get(event_id, village.pk) != village.pk:
+                    refused.append({"id": event_id, "code": "id_conflict", "message": REFUSALS["id_conflict"]})
+                    duplicates -= 1
+        ack = {"batch": batch_id, "stored": len(stored), "duplicates": duplicates, "refused": refused}
+        batch.accepted, batch.duplicates, batch.refused, batch.ack = len(stored), duplicates, len(refused), ack
         batch.save(update_fields=["accepted", "duplicates", "refused", "ack"])
         if refused:
             m.SyncIncident.objects.create(village=village, device=device, kind="refused",
                                           detail={"batch": batch_id, "refused": refused[:50]})
             log.info("batch %s of %s: %d refused", batch_id, device, len(refused))
+        if synced:
+            mark_synced(device, **synced)
+    if stored:
+        pushed(village.pk)
     return ack
 
 
-def _event_refusal(device: m.Device, village: m.Village, event: WireEvent, nul_free: bool = False) -> str | None:
-    if event.village != village.code:
+def _as_columns(events: Sequence[Any]) -> Any:
+    """Event objects or dicts as columns (for callers that hold a list, e.g. tests)."""
+    from sync import protocol as p
+
+    rows = [e.to_dict() if isinstance(e, WireEvent) else e for e in events]
+    return p.decode_columns(p.encode_events(rows))
+
+
+def _column_refusal(device: m.Device, village: m.Village, cols: Any, i: int, nul_free: bool) -> str | None:
+    if cols.village[i] != village.code:
         return "wrong_village"
-    if event.origin.startswith(TOWNSHIP):
+    origin = cols.origin[i]
+    if origin.startswith(TOWNSHIP):
         return "origin_forbidden"
-    if event.origin != device.node:
+    if origin != device.node:
         return "wrong_origin"
-    if event.entity == "catalog":
+    if cols.entity[i] == "catalog":
         return "op_forbidden"
     # PostgreSQL text and jsonb cannot hold U+0000; refuse it here rather than fail the batch.
     # ``nul_free``: the caller saw no "\\u0000" in the whole JSON body (JSON cannot carry a raw
     # NUL), which spares walking every event (measured: 10% of a push).
-    if not nul_free and ("\x00" in event.actor or "\x00" in event.entity_id or "\x00" in event.origin
-                         or _has_nul(event.data)):
+    if not nul_free and ("\x00" in cols.actor[i] or "\x00" in cols.entity_id[i] or "\x00" in origin
+                         or _has_nul(cols.data[i])):
         return "event_bad_text"
     return None
 
@@ -165,24 +219,6 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_nul(v) for v in value)
     return False
-
-
-def _check_ownership(village: m.Village, events: list[WireEvent], owners: dict[str, int],
-                     entities: dict[str, set[int]]) -> tuple[list[WireEvent], list[dict[str, str]]]:
-    """Refuse events that touch another village's entity or reuse another village's event id."""
-    foreign = {eid for eid, villages in entities.items() if villages - {village.pk}}
-    clash = {i for i, v in owners.items() if v != village.pk}
-    if not foreign and not clash:
-        return events, []
-    keep, refused = [], []
-    for e in events:
-        if e.entity_id in foreign:
-            refused.append({"id": e.id, "code": "entity_other_village", "message": REFUSALS["entity_other_village"]})
-        elif e.id in clash:
-            refused.append({"id": e.id, "code": "id_conflict", "message": REFUSALS["id_conflict"]})
-        else:
-            keep.append(e)
-    return keep, refused
 
 
 # --- the pull -------------------------------------------------------------------------------------
@@ -210,8 +246,33 @@ def _township_event(village: m.Village, entity: str, entity_id: str, op: str, da
                     actor: str, floor: str | None = None) -> WireEvent:
     hlc = _stamp(village, floor)
     village.hlc_last = max(village.hlc_last or "", hlc)
-    return WireEvent(id=str(uuid.uuid4()), hlc=hlc, village=village.code, origin=TOWNSHIP_ORIGIN, entity=entity,
+    return WireEvent(id=new_id(), hlc=hlc, village=village.code, origin=TOWNSHIP_ORIGIN, entity=entity,
                      entity_id=entity_id, op=op, data=data, actor=(actor or "")[:64])
+
+
+def _caught_up(village: m.Village) -> m.Village:
+    """The locked village with every stored event projected (staff act on what is true now)."""
+    village = _locked(village)
+    while project_village(village):
+        pass
+    return village
+
+
+def _current_errand(entity_id: str) -> tuple[m.Village, m.Errand]:
+    """(locked, caught-up village; the errand as projected now), or ``errand_unknown``."""
+    current = m.Errand.objects.filter(entity_id=entity_id).only("village_id").first()
+    if current is not None:
+        village_pk = current.village_id
+    else:  # pushed a moment ago and not projected yet?
+        owners = sorted(entity_owners([entity_id]).get(entity_id, set()))
+        if len(owners) != 1:
+            raise TownshipError("errand_unknown", "找不到这件代办事项。", 404)
+        village_pk = owners[0]
+    village = _caught_up(m.Village(pk=village_pk))
+    current = m.Errand.objects.filter(entity_id=entity_id).select_related("village").first()
+    if current is None:
+        raise TownshipError("errand_unknown", "找不到这件代办事项。", 404)
+    return village, current
 
 
 def allowed_steps(errand: m.Errand) -> list[str]:
@@ -231,10 +292,7 @@ def take_step(errand: m.Errand | str, target: str, *, reason: str = "", actor: s
     entity_id = errand.entity_id if isinstance(errand, m.Errand) else str(errand)
     reason = (reason or "").strip()
     with transaction.atomic():
-        current = m.Errand.objects.filter(entity_id=entity_id).select_related("village").first()
-        if current is None:
-            raise TownshipError("errand_unknown", "找不到这件代办事项。", 404)
-        village = _locked(current.village)
+        village, current = _current_errand(entity_id)
         wf = WORKFLOWS[current.kind]
         step = wf.step(current.status, target)
         if step is None:
@@ -285,10 +343,7 @@ def add_note(errand: m.Errand | str, text: str, *, actor: str = "") -> m.Errand:
     if not text or len(text) > 500:
         raise TownshipError("note_length", "备注应为1到500个字。")
     with transaction.atomic():
-        current = m.Errand.objects.filter(entity_id=entity_id).select_related("village").first()
-        if current is None:
-            raise TownshipError("errand_unknown", "找不到这件代办事项。", 404)
-        village = _locked(current.village)
+        village, current = _current_errand(entity_id)
         event = _township_event(village, "errand", entity_id, "note", {"text": text}, actor, current.updated_hlc)
         store_events(village, [event])
         current.refresh_from_db()
@@ -332,9 +387,9 @@ def publish_roster(village_code: str, *, item_code: str, title: str, month: str,
     name = item_name or item.get("name") or item_code
     days = promised_days if promised_days is not None else int(item.get("promised_days") or 30)
     today = timezone.localdate()
-    roster_id = str(uuid.uuid4())
+    roster_id = new_id()
     with transaction.atomic():
-        village = _locked(village)
+        village = _caught_up(village)
         events = [_township_event(village, "roster", roster_id, "create",
                                   {"item_code": item_code, "title": title.strip()[:60], "month": month,
                                    "note": note.strip()[:200]}, actor)]
@@ -344,12 +399,12 @@ def publish_roster(village_code: str, *, item_code: str, title: str, month: str,
         for n, line in enumerate(lines, start=1):
             resident_id = known.get(line.id_number)
             if resident_id is None:
-                resident_id = str(uuid.uuid4())
+                resident_id = new_id()
                 known[line.id_number] = resident_id
                 events.append(_township_event(village, "resident", resident_id, "create",
                                               {"name": line.name, "id_number": line.id_number, "phone": "",
                                                "group": "", "address": ""}, actor))
-            events.append(_township_event(village, "errand", str(uuid.uuid4()), "create", {
+            events.append(_township_event(village, "errand", new_id(), "create", {
                 "number": f"{village.code}-R{short}-{n:04d}", "kind": "subsidy", "item_code": item_code,
                 "item_name": name, "resident_id": resident_id, "quantity": None, "unit": "",
                 "amount_fen": int(line.amount_fen), "materials": [], "note": "", "tier": "township",
@@ -399,6 +454,7 @@ def mark_synced(device: m.Device, cursor: int | None = None, pending: int | None
 def stats() -> dict[str, Any]:
     """Per village: errands by status, devices, events (the ``township-center stats`` JSON)."""
     out: dict[str, Any] = {"villages": {}}
+    catch_up()
     for village in m.Village.objects.all():
         by_status: dict[str, int] = {}
         for status, n in _count_by(m.Errand.objects.filter(village=village), "status"):
@@ -523,14 +579,26 @@ def exchange(device: m.Device, msg: dict[str, Any], *, via: str = "http", nul_fr
     from sync import protocol as p
 
     cursor = p.int_field(msg, "cursor", 0, 0, 2**62)
-    limit = p.int_field(msg, "limit", 2000, 1, p.MAX_EVENTS)
+    limit = p.int_field(msg, "limit", 2000, 0, p.MAX_EVENTS)
     pending = p.int_field(msg, "pending", 0, 0, 10**9)
-    pushed = p.batch_of(msg)
-    ack = receive_batch(device, pushed[0], pushed[1], via=via, nul_free=nul_free) if pushed else None
-    village = m.Village.objects.get(pk=device.village_id)
+    batch = p.batch_columns_of(msg)
+    asked = _asked(device, msg["ask"]) if "ask" in msg else None
+    village = device.village
     own = msg.get("own") is True
-    events, new_cursor, more = events_since(village, cursor, exclude_origin="" if own else device.node, limit=limit)
-    mark_synced(device, cursor=new_cursor, pending=pending)
+    # The pull is read first: the cursor it reaches is written with the batch, in one transaction.
+    if limit:
+        events, new_cursor, more = events_since(village, cursor, exclude_origin="" if own else device.node,
+                                                limit=limit)
+    else:  # a push that pulls nothing this time
+        events, new_cursor, more = [], cursor, False
+    synced = {"cursor": new_cursor, "pending": pending}
+    if batch:
+        ack = receive_batch(device, batch[0], batch[1], via=via, nul_free=nul_free, synced=synced)
+    else:
+        ack = None
+        with writing():
+            mark_synced(device, **synced)
+    village = m.Village.objects.get(pk=device.village_id)
     check = village_check(village)
     theirs = msg.get("check")
     if isinstance(theirs, dict) and not more and not ack_refused(ack):
@@ -539,8 +607,22 @@ def exchange(device: m.Device, msg: dict[str, Any], *, via: str = "http", nul_fr
                                           detail={"village": theirs if len(str(theirs)) < 500 else "?",
                                                   "township": check})
             log.warning("consistency mismatch for %s (device %s)", village.code, device.node)
-    return {"v": p.VERSION, "ack": ack, "events": p.encode_events(events), "cursor": new_cursor, "more": more,
-            "check": check}
+    reply = {"v": p.VERSION, "ack": ack, "events": p.encode_events(events), "cursor": new_cursor, "more": more,
+             "check": check}
+    if asked is not None:
+        reply["asked"] = asked
+    return reply
+
+
+def _asked(device: m.Device, batch_id: Any) -> dict[str, Any]:
+    """The answer to "did you get batch X?" (a link cut while the acknowledgement was on its way):
+    the acknowledgement it got, or null; nothing is stored either way."""
+    from sync import protocol as p
+
+    if not p.is_batch_id(batch_id):
+        raise p.ProtocolError("bad_field", "ask 应为批次编号。")
+    seen = m.Batch.objects.filter(device=device, batch_id=batch_id).first()
+    return {"batch": batch_id, "ack": seen.ack if seen is not None else None}
 
 
 def ack_refused(ack: dict[str, Any] | None) -> bool:

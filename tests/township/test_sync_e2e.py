@@ -133,6 +133,52 @@ class _CutProxy:
         self.sock.close()
 
 
+class _LoseFirstAckCounting(TownshipClient):
+    """As ``_LoseFirstAck``, counting the events each request carries and the questions asked."""
+
+    lost = 0
+    events_sent = 0
+    asked: list[str] = []
+
+    def exchange(self, msg):
+        plain = p.decompress(msg) if isinstance(msg, bytes) else msg
+        if "batch" in plain:
+            type(self).events_sent += plain["batch"]["events"]["n"]
+        if "ask" in plain:
+            type(self).asked.append(plain["ask"])
+        reply = super().exchange(msg)
+        if "batch" in plain and type(self).lost == 0:
+            type(self).lost += 1
+            raise SyncError("link_failed", "lost", retryable=True)
+        return reply
+
+
+def test_lost_answer_to_a_big_batch_is_asked_about_not_sent_again(enrolled, add_errands):
+    # After the failure the batch is too big for the shrunken link, so it is not resent as it
+    # was; the client asks the township about it instead (~100 bytes) and learns it arrived.
+    db = enrolled()
+    add_errands(db, 150)  # ~300 events: the first batch (200) is bigger than the sizer allows after a failure
+    waiting = state.count_waiting(db)
+    cls = _LoseFirstAckCounting
+
+    report = service.sync_now(db, client_factory=lambda conn: cls(conn.url, conn.token), sleep=_no_sleep)
+    assert cls.lost == 1 and report.retries == 1 and 1 <= len(cls.asked) <= 2  # both batches on the wire
+    assert cls.events_sent == waiting  # every event crossed the link once
+    assert report.pushed == waiting and state.count_waiting(db) == 0 and report.check_ok is True
+    assert _server_events() == waiting
+
+
+def test_ask_about_a_batch_stores_nothing(enrolled, live_server):
+    enrolled()
+    device = m.Device.objects.get()
+    token_client = TownshipClient(live_server.url)
+    assert ops._asked(device, "b" * 32) == {"batch": "b" * 32, "ack": None}
+    assert not m.Batch.objects.exists()
+    with pytest.raises(p.ProtocolError):
+        ops._asked(device, "no spaces allowed")
+    token_client.close()
+
+
 def test_upload_cut_halfway_resumes_and_shrinks(enrolled, live_server, add_errands):
     db = enrolled()
     add_errands(db, 400, submit=False)

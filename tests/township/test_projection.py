@@ -1,0 +1,132 @@
+"""A push is acknowledged once its events are stored; the console's tables follow (issue 4's
+speed): on ``serve`` a background projector does it, and every console page, staff step and
+``stats`` catches up first, so staff never see or act on less than the township holds."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import console_seed
+import pytest
+
+from sync.events import Event
+from sync.hlc import Timestamp
+from sync.township import models as m
+from sync.township import operations as ops
+from sync.township import store
+
+clerk = console_seed.clerk
+clerk_client = console_seed.clerk_client
+
+NODE = "dev0proj0001"
+
+
+def _device() -> m.Device:
+    code, _ = ops.issue_enrollment_code("LTA01", village_name="枫林村")
+    device, _ = ops.enroll_device(code, node=NODE, village_code="LTA01", name="村部电脑")
+    return m.Device.objects.select_related("village").get(pk=device.pk)
+
+
+def _errands(n: int, wall: int = 1_770_000_000_000) -> tuple[list[str], list[Event]]:
+    events, eids = [], []
+    for k in range(n):
+        rid, eid = str(uuid.uuid4()), str(uuid.uuid4())
+        eids.append(eid)
+        events.append(Event(str(uuid.uuid4()), Timestamp(wall + 2 * k, 0, NODE).encode(), "LTA01", NODE, "resident",
+                            rid, "create", {"name": f"村民{k}", "id_number": "430223195001010011"}, "李春燕"))
+        events.append(Event(str(uuid.uuid4()), Timestamp(wall + 2 * k + 1, 0, NODE).encode(), "LTA01", NODE,
+                            "errand", eid, "create",
+                            {"number": f"LTA01-K7Q-{k + 1:06d}", "kind": "certificate", "item_code": "Z001",
+                             "item_name": "残疾证办理", "resident_id": rid, "status": "received",
+                             "promised_date": "2026-12-01", "created_date": "2026-11-20"}, "李春燕"))
+    return eids, events
+
+
+class _Waiting(store.Projector):
+    """A projector that is told about pushes but never runs: what is left for the catch-up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.told = 0
+
+    def notify(self) -> None:
+        self.told += 1
+
+
+@pytest.fixture
+def deferred(monkeypatch):
+    waiting = _Waiting()
+    monkeypatch.setattr(store, "_projector", waiting)
+    return waiting
+
+
+@pytest.mark.django_db
+def test_ack_before_projection_then_a_console_page_catches_up(deferred, clerk_client):
+    device = _device()
+    eids, events = _errands(3)
+    ack = ops.receive_batch(device, "batch-0001", events)
+    assert (ack["stored"], ack["refused"], deferred.told) == (6, [], 1)
+    village = m.Village.objects.get(code="LTA01")
+    assert m.Errand.objects.count() == 0 and village.projected_seq < store.max_seq(village.pk)
+    assert village.event_count == 6  # the consistency check counts stored events, projected or not
+
+    page = clerk_client.get("/")
+    assert page.status_code == 200
+    assert set(m.Errand.objects.values_list("entity_id", flat=True)) == set(eids)
+    assert m.Resident.objects.count() == 3
+    village.refresh_from_db()
+    assert village.projected_seq == store.max_seq(village.pk)
+
+
+@pytest.mark.django_db
+def test_staff_step_on_an_errand_not_yet_projected(deferred):
+    device = _device()
+    eids, events = _errands(2)
+    events.append(Event(str(uuid.uuid4()), Timestamp(1_770_000_000_100, 0, NODE).encode(), "LTA01", NODE, "errand",
+                        eids[1], "status", {"to": "submitted"}, "李春燕"))
+    ops.receive_batch(device, "batch-0002", events)
+    assert not m.Errand.objects.exists()
+    errand = ops.take_step(eids[1], "accepted", actor="clerk1")
+    assert errand.status == "accepted"
+    assert m.Errand.objects.count() == 2  # the step caught the whole village up first
+
+
+@pytest.mark.django_db
+def test_stats_and_catch_up_after_a_restart(deferred):
+    device = _device()
+    _, events = _errands(4)
+    ops.receive_batch(device, "batch-0003", events)
+    # As after a restart: nothing was projected; stats (and the server's start) catch up.
+    stats = ops.stats()["villages"]["LTA01"]
+    assert (stats["errands"], stats["residents"], stats["events"]) == (4, 4, 8)
+    assert store.catch_up() == 0 and store.behind() == []
+
+
+@pytest.mark.django_db
+def test_a_repeated_batch_after_projection_changes_nothing(deferred):
+    device = _device()
+    _, events = _errands(2)
+    first = ops.receive_batch(device, "batch-0004", events)
+    store.catch_up()
+    again = ops.receive_batch(device, "batch-0004", events)
+    resent = ops.receive_batch(device, "batch-0005", events)  # same events, new batch id
+    assert again == {**first, "again": True}
+    assert (resent["stored"], resent["duplicates"]) == (0, 4)
+    assert store.behind() == [] and m.Event.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_projector_follows_the_pushes():
+    device = _device()
+    eids, events = _errands(5)
+    projector = store.Projector(quiet=0.05, max_lag=1.0).start()
+    try:
+        ops.receive_batch(device, "batch-0006", events)
+        deadline = time.monotonic() + 10
+        while m.Errand.objects.count() < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        projector.stop()
+    assert set(m.Errand.objects.values_list("entity_id", flat=True)) == set(eids)
+    assert store.behind() == []
