@@ -103,8 +103,8 @@ class BatchSizer:
     def events(self) -> int:
         """Events for the next batch."""
         n = self.size
-        if self.per_event > 0:
-            n = min(n, int(self.limit() / self.per_event))
+        if self.per_event > 0:  # aim a little under the limit, so the batch need not be cut again
+            n = min(n, int(self.limit() * 0.95 / self.per_event))
         return max(self.low, min(self.high, n))
 
     def measured(self, nbytes: int, nevents: int) -> None:

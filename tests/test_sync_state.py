@@ -22,7 +22,7 @@ def test_m002_upgrades_a_database_made_by_the_previous_version(tmp_path):
     try:
         assert {"sync_outbox", "sync_quarantine", "sync_log"} <= set(db.table_names())
         assert state.count_waiting(db) == 1  # the old record is waiting to be sent
-        assert [e.id for e in state.waiting_events(db, 10)] == ["11111111-1111-4111-8111-111111111111"]
+        assert [r[1] for r in state.waiting_rows(db, 10)] == ["11111111-1111-4111-8111-111111111111"]
         assert any(p.name.endswith("pre-migration.db") for p in (tmp_path / "backups").iterdir())
     finally:
         db.close()
@@ -37,7 +37,7 @@ def test_quarantine_keeps_refused_aside_and_check_counts_known(village):
 
     register_resident(village, name="张桂英", id_number=make_id_number("430223", dt.date(1950, 1, 1), 1))
     register_resident(village, name="李建国", id_number=make_id_number("430223", dt.date(1960, 2, 2), 2))
-    ids = [e.id for e in state.waiting_events(village, 10)]
+    ids = [r[1] for r in state.waiting_rows(village, 10)]
     assert len(ids) == 2 and state.check(village) == {"count": 0, "digest": "0" * 32}
     with village.atomic():
         state.mark_known(village, [ids[0]])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ from villageagent.services.base import Stamper, transaction
 from villageagent.storage import queries
 from villageagent.storage import settings as settings_store
 from villageagent.storage.events import Changes
+from sync.events import new_id
 
 
 def _item(db: Database, item_code: str):
@@ -74,7 +74,7 @@ def stage_errand(db: Database, stamper: Stamper, *, resident_id: str, item_code:
         raise ValidationError("item_unknown", field="materials", item="、".join(sorted(unknown)))
     note = validate_note(note)
     today = clock.today()
-    errand_id = str(uuid.uuid4())
+    errand_id = new_id()
     seq = settings_store.take_seq(db)
     s = stamper.settings
     data = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlite_utils import Database
@@ -14,6 +13,7 @@ from villageagent.services import clock
 from villageagent.services.base import Stamper, transaction
 from villageagent.storage import queries
 from villageagent.storage.events import Changes
+from sync.events import new_id
 
 MAX_SUMMARY = 500
 
@@ -30,7 +30,7 @@ def add_log(db: Database, *, type_: str, summary: str, outcome: str = "", date: 
     day = parse_date(date) if date else clock.today()
     if resident_id and queries.get_resident(db, resident_id) is None:
         raise VillageError("resident_unknown")
-    log_id = str(uuid.uuid4())
+    log_id = new_id()
     data: dict[str, Any] = {"type": type_, "summary": summary, "outcome": (outcome or "").strip(),
                             "date": day.isoformat(), "resident_id": resident_id}
     with transaction(db):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlite_utils import Database
@@ -14,6 +13,7 @@ from villageagent.services.base import Stamper, transaction
 from villageagent.storage import queries
 from villageagent.storage import settings as settings_store
 from villageagent.storage.events import Changes
+from sync.events import new_id
 
 MAX_ADDRESS = 100
 
@@ -46,7 +46,7 @@ def register_resident(db: Database, *, name: str, id_number: str, phone: str = "
     if existing:
         raise ValidationError("resident_exists", field="id_number", masked=mask_id_number(existing["id_number"]),
                               name=existing["name"])
-    resident_id = str(uuid.uuid4())
+    resident_id = new_id()
     with transaction(db):
         stamper = Stamper(db)
         stamper.event("resident", resident_id, "create", data)

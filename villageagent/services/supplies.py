@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 
 from sqlite_utils import Database
 
-from sync.events import Event, new_event_id
+from sync.events import Event, new_event_id, new_id
 from villageagent.domain.errors import ValidationError, VillageError
 from villageagent.domain.reconcile import PurchaseLine, RosterReconciliation, purchase_list, reconcile_roster
 from villageagent.services.base import Stamper, observe_remote, transaction
@@ -36,7 +35,7 @@ def create_roster(db: Database, *, item_code: str, title: str, month: str,
         raise ValidationError("item_unknown", field="item", item=item_code)
     from villageagent.services.errands import stage_errand
 
-    roster_id = str(uuid.uuid4())
+    roster_id = new_id()
     with transaction(db):
         stamper = Stamper(db)
         stamper.event("roster", roster_id, "create", {"item_code": item_code, "title": title.strip()[:60],

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -235,8 +236,8 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
             if cancelled and cancelled():
                 _drain(inflight)
                 raise VillageError("sync_cancelled")
-            _fill(db, net, client, inflight, depth, sizer)
-            future, batch_id, events, nbytes = inflight.popleft()
+            _fill(db, net, client, inflight, depth, sizer, report)
+            future, batch_id, out, nbytes = inflight.popleft()
             try:
                 reply = future.result()
             except SyncError as exc:
@@ -255,11 +256,14 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
             failures = 0
             if batch_id is not None:
                 sizer.worked(nbytes)
-            more = _apply_reply(db, reply, batch_id, events, report)
+            more = _apply_reply(db, reply, batch_id, out.ids, report)
             if progress:
                 progress(report)
             if batch_id is None and not more:
-                report.check_ok = reply.get("check") == state.check(db)
+                # The check this request carried still holds if its answer brought no events.
+                events = reply.get("events")
+                unchanged = isinstance(events, dict) and events.get("n") == 0 and out.check is not None
+                report.check_ok = reply.get("check") == (out.check if unchanged else state.check(db))
                 if report.check_ok or repaired:
                     if not report.check_ok:
                         with transaction(db):
@@ -270,8 +274,44 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
                 repaired = True
 
 
+class Outgoing:
+    """A batch about to be pushed: its rows as read from the database, encoded on first use."""
+
+    __slots__ = ("rows", "_columns", "check")
+
+    def __init__(self, rows: list[tuple]):
+        self.rows = rows
+        self._columns: dict | None = None
+        self.check: dict | None = None  # a pull request: the consistency check it carried
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def ids(self) -> list[str]:
+        return [r[1] for r in self.rows]
+
+    @property
+    def last_seq(self) -> int:
+        return int(self.rows[-1][0]) if self.rows else 0
+
+    def head(self, k: int) -> "Outgoing":
+        return Outgoing(self.rows[:k])
+
+    def columns(self) -> dict:
+        if self._columns is None:
+            if not self.rows:
+                self._columns = {"n": 0}
+            else:
+                _, ids, hlcs, villages, origins, entities, eids, ops, texts, actors = (list(c) for c in zip(*self.rows))
+                # Our own rows, written as JSON objects by this program: parsed in one call.
+                datas = json.loads("[" + ",".join(texts) + "]")
+                self._columns = p.encode_columns(ids, hlcs, villages, origins, entities, eids, ops, datas, actors)
+        return self._columns
+
+
 def _fill(db: Database, net: ThreadPoolExecutor, client: TownshipClient, inflight: deque, depth: int,
-          sizer: BatchSizer) -> None:
+          sizer: BatchSizer, report: SyncReport) -> None:
     """Put requests on the wire until ``depth`` are in flight (a pull/check request goes alone).
 
     - Each request is encoded here, so its size in bytes is known before it is sent; one bigger
@@ -281,26 +321,29 @@ def _fill(db: Database, net: ThreadPoolExecutor, client: TownshipClient, infligh
         if inflight and inflight[-1][1] is None:
             return
         skip = {b for _, b, _, _ in inflight if b}
-        after = max((_seq_of_last(db, evs) for _, b, evs, _ in inflight if b), default=0)
-        batch_id, events = _next_batch(db, sizer.events(), after_seq=after, skip=skip)
+        after = max((out.last_seq for _, b, out, _ in inflight if b), default=0)
+        batch_id, out = _next_batch(db, sizer.events(), after_seq=after, skip=skip,
+                                    ask=None if inflight else (client, report))
         if batch_id is None and inflight:
             return  # nothing more to push: the check waits until the pushes are answered
-        # Requests behind the first pull nothing new (limit 1): the first one's page is enough.
-        limit = 1 if inflight else PULL_LIMIT
-        body = p.compress(_message(db, batch_id, events, limit=limit))
+        # Only the sync's first request and the pulls after the pushes read the township's events:
+        # a push behind the first pulls nothing (limit 0), so the township does not walk this
+        # laptop's own events that it has just stored, again and again.
+        limit = PULL_LIMIT if batch_id is None or (not inflight and client.requests_made == 0) else 0
+        body = p.compress(_message(db, batch_id, out, limit=limit))
         for _ in range(6):
-            if batch_id is None or not sizer.too_big(len(body), len(events)):
+            if batch_id is None or not sizer.too_big(len(body), len(out)):
                 break
-            keep = max(sizer.low, int(len(events) * sizer.limit() / len(body) * 0.9))
+            keep = max(sizer.low, int(len(out) * sizer.limit() / len(body) * 0.9))
             with transaction(db):
                 state.drop_outbox(db, batch_id)
                 batch_id = state.new_batch_id()
-                events = events[:keep]
-                state.put_outbox(db, batch_id, "http", [e.id for e in events])
-            body = p.compress(_message(db, batch_id, events, limit=limit))
+                out = out.head(keep)
+                state.put_outbox(db, batch_id, "http", out.ids)
+            body = p.compress(_message(db, batch_id, out, limit=limit))
         if batch_id is not None:
-            sizer.measured(len(body), len(events))
-        inflight.append((net.submit(client.exchange, body), batch_id, events, len(body)))
+            sizer.measured(len(body), len(out))
+        inflight.append((net.submit(client.exchange, body), batch_id, out, len(body)))
         if batch_id is None:
             return
 
@@ -314,52 +357,64 @@ def _drain(inflight: deque) -> None:
     inflight.clear()
 
 
-def _message(db: Database, batch_id: str | None, events: list, limit: int = PULL_LIMIT) -> dict:
-    msg = p.sync_request(cursor=state.cursor(db), batch_id=batch_id, events=[_wire(e) for e in events],
+def _message(db: Database, batch_id: str | None, out: Outgoing, limit: int = PULL_LIMIT) -> dict:
+    msg = p.sync_request(cursor=state.cursor(db), batch_id=batch_id,
+                         columns=out.columns() if batch_id is not None else None,
                          limit=limit, pending=state.count_waiting(db), own=state.pull_own(db))
     if batch_id is None:
-        msg["check"] = state.check(db)
+        msg["check"] = out.check = state.check(db)
     return msg
 
 
-def _seq_of_last(db: Database, events: list) -> int:
-    row = db.execute("select seq from events where id = ?", [events[-1].id]).fetchone() if events else None
-    return int(row[0]) if row else 0
-
-
-def _wire(e) -> dict:
-    # Not dataclasses.asdict: it deep-copies every value (measured: 3 s of a 20,000-event push).
-    return {"id": e.id, "hlc": e.hlc, "village": e.village, "origin": e.origin, "entity": e.entity,
-            "entity_id": e.entity_id, "op": e.op, "data": e.data, "actor": e.actor}
-
-
-def _next_batch(db: Database, size: int, *, after_seq: int = 0, skip: set[str] | None = None
-                ) -> tuple[str | None, list]:
+def _next_batch(db: Database, size: int, *, after_seq: int = 0, skip: set[str] | None = None,
+                ask: tuple[TownshipClient, SyncReport] | None = None) -> tuple[str | None, Outgoing]:
     """The batch to send: one in the outbox (same id) if it still fits, else a fresh one.
 
     - ``after_seq``/``skip``: the batch on the wire right now, which the next one must not repeat.
+    - ``ask``: with nothing on the wire, a batch too big to send again is first asked about (a
+      request of ~100 bytes): if the link broke while the township's answer was on its way, the
+      township has it, and its events need not cross the weak link a second time.
     """
     for batch_id, ids in state.outbox(db, "http"):
         if skip and batch_id in skip:
             continue
         if len(ids) <= size:
-            events = state.events_by_id(db, ids)
-            if events:
-                return batch_id, events
+            rows = state.rows_by_id(db, ids)
+            if rows:
+                return batch_id, Outgoing(rows)
+        if ask is not None and ids and _asked(db, batch_id, ids, *ask):
+            continue  # it had arrived: acknowledged now
         # Too big for the link now (or already done): its events are sent again in smaller batches;
         # the township recognises any it already stored by their ids.
         with transaction(db):
             state.drop_outbox(db, batch_id)
-    events = state.waiting_events(db, size, after_seq=after_seq)
-    if not events:
-        return None, []
+    rows = state.waiting_rows(db, size, after_seq=after_seq)
+    if not rows:
+        return None, Outgoing([])
     batch_id = state.new_batch_id()
+    out = Outgoing(rows)
     with transaction(db):
-        state.put_outbox(db, batch_id, "http", [e.id for e in events])
-    return batch_id, events
+        state.put_outbox(db, batch_id, "http", out.ids)
+    return batch_id, out
 
 
-def _apply_reply(db: Database, reply: dict, batch_id: str | None, events: list, report: SyncReport) -> bool:
+def _asked(db: Database, batch_id: str, ids: list[str], client: TownshipClient, report: SyncReport) -> bool:
+    """Ask the township whether it has this batch; if so apply its acknowledgement (True)."""
+    try:
+        reply = client.exchange(p.compress({"v": p.VERSION, "cursor": state.cursor(db), "limit": 0,
+                                            "ask": batch_id}))
+    except SyncError:
+        return False  # unknown: the events go again (the township would skip what it has)
+    asked = reply.get("asked")
+    ack = asked.get("ack") if isinstance(asked, dict) and asked.get("batch") == batch_id else None
+    if not isinstance(ack, dict) or ack.get("batch") != batch_id:
+        return False
+    _apply_reply(db, {"ack": {**ack, "again": True}, "events": {"n": 0}, "cursor": state.cursor(db)}, batch_id, ids,
+                 report)
+    return True
+
+
+def _apply_reply(db: Database, reply: dict, batch_id: str | None, sent_ids: list[str], report: SyncReport) -> bool:
     """Apply one answer in one transaction: acknowledgement, pulled events, cursor."""
     ack = reply.get("ack")
     try:
@@ -387,7 +442,7 @@ def _apply_reply(db: Database, reply: dict, batch_id: str | None, events: list, 
                 raise VillageError("sync_refused", message="ack")
             refused = [r for r in ack.get("refused", []) if isinstance(r, dict)]
             refused_ids = {r.get("id") for r in refused}
-            state.mark_known(db, [e.id for e in events if e.id not in refused_ids])
+            state.mark_known(db, [i for i in sent_ids if i not in refused_ids] if refused_ids else sent_ids)
             if refused:
                 state.quarantine(db, refused)
                 state.log(db, "refused", {"count": len(refused), "codes": sorted({str(r.get('code')) for r in refused})})
@@ -452,12 +507,12 @@ def export_file(db: Database, path: Path) -> dict:
     settings = settings_store.load(db)
     batches = []
     with transaction(db):
-        waiting = state.waiting_events(db, 10**9)
+        waiting = state.waiting_rows(db, 10**9)
         for i in range(0, len(waiting), 4000):
-            part = waiting[i:i + 4000]
+            part = Outgoing(waiting[i:i + 4000])
             batch_id = state.new_batch_id()
-            state.put_outbox(db, batch_id, "file", [e.id for e in part])
-            batches.append({"id": batch_id, "events": p.encode_events([_wire(e) for e in part])})
+            state.put_outbox(db, batch_id, "file", part.ids)
+            batches.append({"id": batch_id, "events": part.columns()})
     body = {"batches": batches, "cursor": state.cursor(db), "pending": len(waiting)}
     data = p.write_file("village-export", {"village": settings.village_code, "device": settings.device_id,
                                            "id": state.new_batch_id(), "events": len(waiting)},
@@ -495,8 +550,7 @@ def import_answer(db: Database, path: Path) -> SyncReport:
         ids = state.outbox_ids(db, str(ack.get("batch")))
         if ids is None:
             continue  # already applied (the file imported before), or from an older export
-        events = state.events_by_id(db, ids, only_waiting=False)
-        _apply_reply(db, {"ack": ack, "events": {"n": 0}, "cursor": state.cursor(db)}, ack["batch"], events, report)
+        _apply_reply(db, {"ack": ack, "events": {"n": 0}, "cursor": state.cursor(db)}, ack["batch"], ids, report)
     pages = body.get("pages", [])
     for i, page in enumerate(pages if isinstance(pages, list) else []):
         last = i == len(pages) - 1

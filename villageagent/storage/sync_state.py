@@ -18,8 +18,6 @@ from typing import Any, Iterable
 
 from sqlite_utils import Database
 
-from sync.events import Event
-from villageagent.storage.events import row_to_event
 from villageagent.storage.settings import get_raw, set_raw
 
 WAITING, KNOWN, REFUSED = 0, 1, 2
@@ -87,26 +85,25 @@ def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-def _rows_to_events(rows: Iterable[tuple]) -> list[Event]:
-    names = ("id", "hlc", "village", "origin", "entity", "entity_id", "op", "data", "actor")
-    return [row_to_event(dict(zip(names, r))) for r in rows]
+_ROW_COLS = "seq, " + _COLS
 
 
-def waiting_events(db: Database, limit: int, after_seq: int = 0) -> list[Event]:
-    """The oldest events of this device not yet known to the township (after ``after_seq``)."""
-    rows = db.execute(f"select {_COLS} from events where local = 1 and pushed = 0 and seq > ? order by seq limit ?",
-                      [after_seq, limit]).fetchall()
-    return _rows_to_events(rows)
+def waiting_rows(db: Database, limit: int, after_seq: int = 0) -> list[tuple]:
+    """The oldest events of this device not yet known to the township (after ``after_seq``), as
+    plain rows: (seq, id, hlc, village, origin, entity, entity_id, op, data as JSON text, actor) —
+    what a push encodes, without an object per event."""
+    return db.execute(f"select {_ROW_COLS} from events where local = 1 and pushed = 0 and seq > ? order by seq "
+                      f"limit ?", [after_seq, limit]).fetchall()
 
 
-def events_by_id(db: Database, ids: list[str], *, only_waiting: bool = True) -> list[Event]:
-    out: list[Event] = []
-    extra = " and pushed = 0" if only_waiting else ""
+def rows_by_id(db: Database, ids: list[str]) -> list[tuple]:
+    """The still waiting ones of these events, as ``waiting_rows`` gives them, in order."""
+    out: list[tuple] = []
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i:i + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        out.extend(_rows_to_events(db.execute(
-            f"select {_COLS} from events where id in ({marks}){extra} order by seq", chunk).fetchall()))
+        out.extend(db.execute(f"select {_ROW_COLS} from events where id in ({','.join('?' * len(chunk))}) "
+                              f"and pushed = 0", chunk).fetchall())
+    out.sort()
     return out
 
 
