@@ -24,7 +24,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 
 VERSION = 1
@@ -48,7 +48,7 @@ class ProtocolError(ValueError):
 
 # --- bytes <-> messages ------------------------------------------------------------------------
 
-def compress(obj: Any, level: int = 6) -> bytes:
+def compress(obj: Any, level: int = 5) -> bytes:
     return zlib.compress(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), level)
 
 
@@ -110,6 +110,7 @@ def check_version(msg: Any) -> dict[str, Any]:
 
 _STRING_COLUMNS = ("village", "origin", "entity", "op", "actor")
 _FLAT = frozenset((str, int, float, bool, type(None)))
+_INTS = frozenset((int, bool))
 
 
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -152,6 +153,26 @@ def _hex_values(col: str, n: int, name: str) -> list[str]:
 
 def _dashed(hexes: list[str]) -> list[str]:
     return [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in hexes]
+
+
+class _DashedIds(Sequence[str]):
+    """Ids sent as hex digits, shown in the canonical form only when one is asked for (the
+    township stores the hex form and rarely needs the other: a refusal, PostgreSQL)."""
+
+    def __init__(self, hexes: list[str]):
+        self.hexes = hexes
+
+    def __len__(self) -> int:
+        return len(self.hexes)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return _dashed(self.hexes[i])
+        h = self.hexes[i]
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other if isinstance(other, list) else NotImplemented
 
 
 def _list(col: Any, n: int, name: str) -> list[Any]:
@@ -224,8 +245,7 @@ def _hlc_values(col: Any, n: int) -> tuple[list[Any], bool]:
     walls = _list(col.get("w"), n, "hlc.w")
     counters = _list(col.get("c"), n, "hlc.c")
     nodes = _table_values(col.get("n"), n, "hlc.n")
-    if not (all(isinstance(d, int) for d in walls) and all(isinstance(c, int) for c in counters)
-            and all(isinstance(node, str) for node in nodes)):
+    if not (_INTS.issuperset(map(type, walls)) and _INTS.issuperset(map(type, counters)) and _only_str(nodes)):
         raise ProtocolError("bad_events", "列 hlc 的取值不对。")
     # The same text ``Timestamp.encode`` gives; one out of range (a negative or too long wall,
     # say) then fails ``is_timestamp`` and only that event is refused.
@@ -322,7 +342,7 @@ class Columns:
     """
 
     n: int
-    id: list[Any]
+    id: Sequence[Any]
     hlc: list[Any]
     village: list[Any]
     origin: list[Any]
@@ -352,7 +372,7 @@ def decode_columns(col: Any) -> Columns:
         return Columns(0, [], [], [], [], [], [], [], [], [], [])
     raw_ids = col.get("id")
     id_hex = _hex_values(raw_ids, n, "id") if isinstance(raw_ids, str) else None
-    ids = _dashed(id_hex) if id_hex is not None else _list(raw_ids, n, "id")
+    ids: Sequence[Any] = _DashedIds(id_hex) if id_hex is not None else _list(raw_ids, n, "id")
     hlcs, hlc_ok = _hlc_values(col.get("hlc"), n)
     strings = {c: _table_values(col.get(c), n, c) for c in _STRING_COLUMNS}
     eids = _uuid_values(col.get("eid"), n, "eid")
