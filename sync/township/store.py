@@ -44,13 +44,19 @@ _CHUNK = 500
 PROJECT_CHUNK = 5000  # events per projection transaction (a push waits at most that long for it)
 
 log = logging.getLogger("sync.township")
-_write_lock = threading.Lock()
+_write_lock = threading.RLock()
 
 
 @contextmanager
 def writing() -> Iterator[None]:
-    """A write transaction; on SQLite, writers of this process queue on a lock first."""
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+    """A write transaction; on SQLite, writers of this process queue on a lock first.
+
+    - Taken even inside a transaction already open on the connection: a test's live server
+      shares one in-memory SQLite connection between its request threads, and a second writer
+      must then wait for the first to commit, not nest inside its transaction (where it read
+      the village's counters before the first one's update: a lost update).
+    """
+    if connection.vendor == "sqlite":
         with _write_lock, transaction.atomic():
             yield
     else:
