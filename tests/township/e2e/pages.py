@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -18,8 +18,17 @@ def wait_for(driver, by: str, value: str, timeout: float = WAIT):
 
 
 def wait_text(driver, text: str, timeout: float = WAIT) -> None:
-    WebDriverWait(driver, timeout, ignored_exceptions=_NAVIGATING).until(
-        lambda d: text in d.find_element(By.TAG_NAME, "body").text)
+    WebDriverWait(driver, timeout, ignored_exceptions=_NAVIGATING).until(lambda d: text in _body_text(d))
+
+
+def _body_text(driver) -> str:
+    try:
+        return driver.find_element(By.TAG_NAME, "body").text
+    except WebDriverException as exc:
+        # Chromium's way of saying the body was replaced while it was read (a navigation).
+        if "does not belong to the document" in str(exc):
+            return ""
+        raise
 
 
 def sign_in(driver, base: str, username: str, password: str) -> None:
