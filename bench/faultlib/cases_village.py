@@ -344,6 +344,7 @@ def clocks(base: Path) -> Row:
         db = v.open()
         village_status = {r[0]: r[1] for r in db.execute("select id, status from errands")}
         db.close()
+        t.caught_up()
         township_status = {r[0]: r[1] for r in t.query("select entity_id, status from township_errand")}
         order_bad = 0
         for eid, want in expect.items():

@@ -117,6 +117,16 @@ class Township:
             raise RuntimeError(f"township-center {args[0]} failed: {out.stderr.strip()[-400:]}")
         return out.stdout
 
+    def caught_up(self) -> None:
+        """Project what is still pending, as a console page or ``stats`` does before it reads
+        (the server projects pushes in the background, after they pause): the errand tables
+        then show what staff would see."""
+        if self.db_url or self.db_path.exists():
+            try:
+                self.command("stats")
+            except (RuntimeError, OSError, subprocess.TimeoutExpired):
+                pass  # the counts below come from the events all the same
+
     def init(self) -> None:
         self.command("init", "--admin-user", "admin", "--admin-password", "campaign-pw-1")
 
@@ -356,6 +366,7 @@ def end_state(village_db: Path, township: "Township | Path", village_code: str =
                           if "sync_quarantine" in tables else 0)
     finally:
         v.close()
+    township.caught_up()
     q = township.query
     found = q("select id from township_village where code = ?", [village_code])
     vid = found[0] if found else None
