@@ -24,7 +24,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Sequence, TypeGuard
 
 
 VERSION = 1
@@ -461,7 +461,7 @@ def batch_of(msg: dict[str, Any]) -> tuple[str, list[dict[str, Any]]] | None:
     return bid, decode_events(batch.get("events"))
 
 
-def is_batch_id(value: Any) -> bool:
+def is_batch_id(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and 8 <= len(value) <= 64 and re.fullmatch(r"[A-Za-z0-9_.:-]+", value) is not None
 
 

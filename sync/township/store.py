@@ -205,7 +205,7 @@ def insert_pushed(village: m.Village, ids: Sequence[str], hexes: Sequence[str] |
     if inserted == len(params):
         fresh = list(range(len(params)))
     else:  # some were stored before: those rows belong to another batch
-        mine = set()
+        mine: set[str] = set()
         for i in range(0, len(keys), _CHUNK):
             chunk = list(keys[i:i + _CHUNK])
             with connection.cursor() as cur:

@@ -231,7 +231,7 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
     repaired = False
     depth = PIPELINE_DEPTH
     with ThreadPoolExecutor(max_workers=PIPELINE_DEPTH, thread_name_prefix="sync-net") as net:
-        inflight: deque[tuple[Future, str | None, list, int]] = deque()
+        inflight: deque[tuple[Future, str | None, "Outgoing", int]] = deque()
         while True:
             if cancelled and cancelled():
                 _drain(inflight)
