@@ -172,6 +172,14 @@ class TownshipClient:
     def close(self) -> None:
         self.session.close()
 
+    def start_fresh_connections(self) -> None:
+        """One TCP connection per request from now on, beginning with the next request: the
+        kept-alive connections are closed too (``Connection: close`` alone would still send the
+        next request over one of them, which a link that cuts every N bytes then cuts)."""
+        self.fresh_connections = True
+        for adapter in self.session.adapters.values():
+            adapter.close()
+
     def _post(self, path: str, msg: dict[str, Any] | bytes, *, auth: bool = True) -> dict[str, Any]:
         headers = {"Content-Type": p.CONTENT_TYPE, "Content-Encoding": "deflate", "Accept-Encoding": "deflate"}
         if auth:

@@ -244,7 +244,7 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
                 _drain(inflight)  # the batches behind it stay in the outbox: resent or re-cut next
                 if not exc.retryable:
                     raise _map_error(exc, report) from None
-                client.fresh_connections = True
+                client.start_fresh_connections()
                 depth = 1
                 failures += 1
                 report.retries += 1
