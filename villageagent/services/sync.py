@@ -213,6 +213,9 @@ def _finish(db: Database, report: SyncReport, started: float, result: dict) -> N
 
 
 PIPELINE_DEPTH = 2
+# Round trips that must work, one at a time, before a second batch goes on the wire: on a link
+# that cuts connections, a cut then costs one request in flight, not two (issue 6, case 2).
+PROVE_LINK = 3
 
 
 def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchSizer,
@@ -223,13 +226,15 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
     - Pipelined pushes: up to ``PIPELINE_DEPTH`` batches are on the wire at once (network
       threads; the database stays on this thread), and the next is read and encoded while they
       travel — so the laptop's work, the township checking one batch and the township writing
-      another overlap instead of adding up. After any failure the sync goes on one at a time.
+      another overlap instead of adding up. The first ``PROVE_LINK`` round trips go one at a
+      time, and after any failure the sync goes on one at a time.
     - Answers are applied in the order the batches were sent; events are order-independent, so
       the township may store them in either order.
     """
     failures = 0
     repaired = False
-    depth = PIPELINE_DEPTH
+    depth = 1
+    proven = 0
     with ThreadPoolExecutor(max_workers=PIPELINE_DEPTH, thread_name_prefix="sync-net") as net:
         inflight: deque[tuple[Future, str | None, "Outgoing", int]] = deque()
         while True:
@@ -256,6 +261,9 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
             failures = 0
             if batch_id is not None:
                 sizer.worked(nbytes)
+                proven += 1
+                if proven == PROVE_LINK and report.retries == 0:
+                    depth = PIPELINE_DEPTH
             more = _apply_reply(db, reply, batch_id, out.ids, report)
             if progress:
                 progress(report)
