@@ -601,7 +601,9 @@ def exchange(device: m.Device, msg: dict[str, Any], *, via: str = "http", nul_fr
     village = m.Village.objects.get(pk=device.village_id)
     check = village_check(village)
     theirs = msg.get("check")
-    if isinstance(theirs, dict) and not more and not ack_refused(ack):
+    # Compared only when this answer brings the village nothing: a page of events changes the
+    # village's side, which it then compares itself (and reports a mismatch that remains).
+    if isinstance(theirs, dict) and not more and not events and not ack_refused(ack):
         if theirs.get("count") != check["count"] or theirs.get("digest") != check["digest"]:
             m.SyncIncident.objects.create(village=village, device=device, kind="mismatch",
                                           detail={"village": theirs if len(str(theirs)) < 500 else "?",

@@ -44,6 +44,8 @@ def test_enroll_push_step_pull_and_quiet_sync_is_one_request(enrolled, add_erran
     assert returned["status"] == "returned" and returned["reason"] == "缺少户口簿复印件"
     quiet = service.sync_now(db, sleep=_no_sleep)
     assert quiet.requests == 1 and quiet.pushed == 0 and quiet.pulled == 0 and quiet.check_ok is True
+    # The pull that brought the township's steps was no mismatch (the village had not pulled them yet).
+    assert not m.SyncIncident.objects.filter(kind="mismatch").exists()
 
 
 class _LoseFirstAck(TownshipClient):
