@@ -448,19 +448,6 @@ def int_field(msg: dict[str, Any], key: str, default: int, lo: int, hi: int) -> 
     return value
 
 
-def batch_of(msg: dict[str, Any]) -> tuple[str, list[dict[str, Any]]] | None:
-    """The pushed batch of a sync request (id, raw events), or None."""
-    batch = msg.get("batch")
-    if batch is None:
-        return None
-    if not isinstance(batch, dict):
-        raise ProtocolError("bad_batch", "batch 应为对象。")
-    bid = batch.get("id")
-    if not is_batch_id(bid):
-        raise ProtocolError("bad_batch", "batch.id 应为8到64位的字母数字。")
-    return bid, decode_events(batch.get("events"))
-
-
 def is_batch_id(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and 8 <= len(value) <= 64 and re.fullmatch(r"[A-Za-z0-9_.:-]+", value) is not None
 
