@@ -162,7 +162,7 @@ def validate_columns(cols: Any) -> tuple[list[str | None], dict[int, EventError]
         for i, v in enumerate(cols.id):
             if not _is_uuid(v):
                 refuse(i, "event_bad_id")
-    if not getattr(cols, "hlc_ok", False):
+    if not cols.hlc_ok:
         for i, v in enumerate(cols.hlc):
             if not _hlc_ok(v):
                 refuse(i, "event_bad_hlc")
@@ -171,7 +171,7 @@ def validate_columns(cols: Any) -> tuple[list[str | None], dict[int, EventError]
                              ("entity", _short, "event_bad_field"), ("entity_id", _short, "event_bad_field"),
                              ("op", _short, "event_bad_field"), ("entity", _known_entity, "event_bad_entity"),
                              ("op", _known_op, "event_bad_op"), ("actor", _actor_ok, "event_bad_field")):
-        if name == "entity_id" and getattr(cols, "eid_hex", False):
+        if name == "entity_id" and cols.eid_hex:
             continue  # travelled as hex digits: every one a canonical UUID, 36 characters
         values = getattr(cols, name)
         bad_values = _bad_values(values, rule)

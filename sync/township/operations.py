@@ -151,15 +151,14 @@ def receive_batch(device: m.Device, batch_id: str, events: Any, *, via: str = "h
                     keep.append(i)
             good = keep
         batch = m.Batch.objects.create(batch_id=batch_id, device=device, via=via)
-        hexes = cols.id_hex
-        if len(good) == cols.n:
-            rows = list(zip(cols.hlc, cols.origin, cols.entity, cols.entity_id, cols.op, texts, cols.actor))
-            stored = insert_pushed(village, cols.id, hexes, rows, batch)
-        else:
-            stored = insert_pushed(
-                village, [cols.id[i] for i in good], [hexes[i] for i in good] if hexes is not None else None,
-                [(cols.hlc[i], cols.origin[i], cols.entity[i], cols.entity_id[i], cols.op[i], texts[i], cols.actor[i])
-                 for i in good], batch)
+        every = len(good) == cols.n  # the usual batch: the columns as they came
+
+        def pick(column: Any) -> Any:
+            return column if every or column is None else [column[i] for i in good]
+
+        rows = list(zip(*(pick(c) for c in (cols.hlc, cols.origin, cols.entity, cols.entity_id, cols.op, texts,
+                                             cols.actor))))
+        stored = insert_pushed(village, pick(cols.id), pick(cols.id_hex), rows, batch)
         duplicates = len(good) - len(stored)
         if duplicates:
             # Not stored now: stored before, by this village (a duplicate) or by another (refused).

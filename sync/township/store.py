@@ -36,6 +36,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from sync.events import Event as WireEvent
+from sync.events import data_text
 from sync.hlc import Timestamp
 from sync.township import models as m
 from sync.workflow import WORKFLOWS, fold
@@ -116,48 +117,43 @@ def entity_owners(entity_ids: Sequence[str]) -> dict[str, set[int]]:
     return out
 
 
-def store_events(village: m.Village, events: Sequence[WireEvent], *, batch: m.Batch | None = None,
-                 owners: dict[str, int] | None = None, entities: dict[str, set[int]] | None = None) -> Stored:
+def store_events(village: m.Village, events: Sequence[WireEvent], *, batch: m.Batch | None = None) -> Stored:
     """Insert the events not yet known (by id) and re-derive what they touch.
 
     - The caller holds the village lock inside a transaction and has checked the events belong
-      to this village; ``owners``/``entities`` are lookups it already made (else made here).
+      to this village.
     """
     result = Stored()
     unique = {e.id: e for e in events}
-    known = owners if owners is not None else event_owners(list(unique))
+    known = event_owners(list(unique))
     fresh = [e for i, e in unique.items() if i not in known]
     result.duplicates = len(unique) - len(fresh)
     if not fresh:
         return result
-    if entities is None:
-        entities = entity_owners(sorted({e.entity_id for e in fresh}))
-    existing = {eid for eid, villages in entities.items() if village.pk in villages}
     caught_up = village.projected_seq >= max_seq(village.pk)
-    _insert_events(village, fresh, batch)
+    _insert_rows(village, _keys([e.id for e in fresh], None),
+                 [(e.hlc, e.origin, e.entity, e.entity_id, e.op, data_text(e.data), e.actor) for e in fresh], batch)
     result.stored = len(fresh)
-    digest = int(village.digest, 16) ^ _xor_ids(e.id for e in fresh)
-    top = max(e.hlc for e in fresh)
-    village.event_count += len(fresh)
-    village.digest = f"{digest:032x}"
-    if top > (village.hlc_last or ""):
-        village.hlc_last = top
-    fields = ["event_count", "digest", "hlc_last"]
+    fields = _count_stored(village, [e.id for e in fresh], [e.hlc for e in fresh])
     if caught_up:  # these events are projected below: nothing after the mark is left unprojected
         village.projected_seq = max_seq(village.pk)
         fields.append("projected_seq")
     village.save(update_fields=fields)
-
-    by_entity: dict[tuple[str, str], list[WireEvent]] = defaultdict(list)
-    for e in fresh:
-        by_entity[(e.entity, e.entity_id)].append(e)
-    old = [key for key in by_entity if key[1] in existing]
-    for key in old:
-        by_entity[key] = _entity_events(village, key[1])
+    by_entity = _events_of(village, sorted({e.entity_id for e in fresh}))
     _project(village, by_entity)
     for entity, entity_id in by_entity:
         result.touched[entity].add(entity_id)
     return result
+
+
+def _count_stored(village: m.Village, ids: Sequence[str], hlcs: Sequence[str]) -> list[str]:
+    """Add newly stored events to the village's count, digest and HLC mark; the fields changed."""
+    village.event_count += len(ids)
+    village.digest = f"{int(village.digest, 16) ^ _xor_ids(ids):032x}"
+    top = max(hlcs)
+    if top > (village.hlc_last or ""):
+        village.hlc_last = top
+    return ["event_count", "digest", "hlc_last"]
 
 
 def max_seq(village_pk: int) -> int:
@@ -182,19 +178,49 @@ def insert_pushed(village: m.Village, ids: Sequence[str], hexes: Sequence[str] |
     """
     if not rows:
         return []
-    native_uuid = connection.vendor == "postgresql"
-    if native_uuid:
-        keys: Sequence[Any] = [uuid.UUID(i) for i in ids]
-    else:
-        keys = hexes if hexes is not None else [i.replace("-", "").lower() for i in ids]
+    keys = _keys(ids, hexes)
+    inserted = _insert_rows(village, keys, rows, batch)
+    if inserted == len(rows):
+        fresh = list(range(len(rows)))
+    else:  # some were stored before: those rows belong to another batch
+        q = connection.ops.quote_name
+        mine: set[str] = set()
+        for i in range(0, len(keys), _CHUNK):
+            chunk = list(keys[i:i + _CHUNK])
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT {q('event_id')} FROM {q(m.Event._meta.db_table)} WHERE {q('batch_id')} = %s "
+                            f"AND {q('event_id')} IN ({', '.join(['%s'] * len(chunk))})", [batch.pk, *chunk])
+                mine.update(str(r[0]).replace("-", "").lower() for r in cur.fetchall())
+        fresh = [i for i, k in enumerate(keys) if str(k).replace("-", "").lower() in mine]
+    if fresh:
+        plain = hexes if hexes is not None else ids
+        village.save(update_fields=_count_stored(village, [plain[i] for i in fresh], [rows[i][0] for i in fresh]))
+    return fresh
+
+
+def _keys(ids: Sequence[str], hexes: Sequence[str] | None) -> Sequence[Any]:
+    """Event ids as the event_id column takes them: UUIDs on PostgreSQL, 32 hex digits on SQLite."""
+    if connection.vendor == "postgresql":
+        return [uuid.UUID(i) for i in ids]
+    return hexes if hexes is not None else [i.replace("-", "").lower() for i in ids]
+
+
+def _insert_rows(village: m.Village, keys: Sequence[Any], rows: Sequence[tuple], batch: m.Batch | None) -> int:
+    """``INSERT ... ON CONFLICT DO NOTHING`` of event rows; the number inserted.
+
+    - Plain ``executemany`` instead of ``bulk_create``: the ORM spent most of a push compiling one
+      VALUES tuple per row (measured: 3.7 s of 6 s for 16,000 rows).
+    - ``keys``: the ids as ``_keys`` gives them; ``rows``: (hlc, origin, entity, entity_id, op, data as
+      JSON text, actor) in the same order.
+    """
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     q = connection.ops.quote_name
     cols = ["event_id", "hlc", "village_id", "origin", "entity", "entity_id", "op", "data", "actor", "applied",
             "batch_id", "received_at"]
-    data_cast = "CAST(%s AS jsonb)" if native_uuid else "%s"
+    data_cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     sql = (f"INSERT INTO {q(m.Event._meta.db_table)} ({', '.join(q(c) for c in cols)}) VALUES "
            f"(%s, %s, %s, %s, %s, %s, %s, {data_cast}, %s, %s, %s, %s) ON CONFLICT ({q('event_id')}) DO NOTHING")
-    vpk, bpk = village.pk, batch.pk
+    vpk, bpk = village.pk, batch.pk if batch is not None else None
     params = [(k, hlc, vpk, origin, entity, entity_id, op, data, actor, True, bpk, now)
               for k, (hlc, origin, entity, entity_id, op, data, actor) in zip(keys, rows)]
     inserted = 0
@@ -202,29 +228,7 @@ def insert_pushed(village: m.Village, ids: Sequence[str], hexes: Sequence[str] |
         for i in range(0, len(params), _CHUNK * 4):
             cur.executemany(sql, params[i:i + _CHUNK * 4])
             inserted += max(cur.rowcount, 0)
-    if inserted == len(params):
-        fresh = list(range(len(params)))
-    else:  # some were stored before: those rows belong to another batch
-        mine: set[str] = set()
-        for i in range(0, len(keys), _CHUNK):
-            chunk = list(keys[i:i + _CHUNK])
-            with connection.cursor() as cur:
-                cur.execute(f"SELECT {q('event_id')} FROM {q(m.Event._meta.db_table)} WHERE {q('batch_id')} = %s "
-                            f"AND {q('event_id')} IN ({', '.join(['%s'] * len(chunk))})", [bpk, *chunk])
-                mine.update(str(r[0]).replace("-", "").lower() for r in cur.fetchall())
-        fresh = [i for i, k in enumerate(keys) if str(k).replace("-", "").lower() in mine]
-    if fresh:
-        digest = int(village.digest, 16)
-        plain = hexes if hexes is not None else [i.replace("-", "") for i in ids]
-        for i in fresh:
-            digest ^= int(plain[i], 16)
-        top = max(rows[i][0] for i in fresh)
-        village.event_count += len(fresh)
-        village.digest = f"{digest:032x}"
-        if top > (village.hlc_last or ""):
-            village.hlc_last = top
-        village.save(update_fields=["event_count", "digest", "hlc_last"])
-    return fresh
+    return inserted
 
 
 # --- projections after the acknowledgement --------------------------------------------------------
@@ -244,24 +248,30 @@ def project_village(village: m.Village, limit: int = PROJECT_CHUNK) -> int:
     if not pending:
         return 0
     upto = pending[-1][0]
-    entity_ids = sorted({r[2] for r in pending})
-    by_entity: dict[tuple[str, str], list[WireEvent]] = defaultdict(list)
-    native = connection.vendor == "postgresql"
-    for i in range(0, len(entity_ids), _CHUNK):
-        chunk = entity_ids[i:i + _CHUNK]
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT {q('event_id')}, {q('hlc')}, {q('origin')}, {q('entity')}, {q('entity_id')}, "
-                        f"{q('op')}, {q('data')}, {q('actor')} FROM {table} WHERE {q('village_id')} = %s AND "
-                        f"{q('entity_id')} IN ({', '.join(['%s'] * len(chunk))})", [village.pk, *chunk])
-            for eid, hlc, origin, entity, entity_id, op, data, actor in cur.fetchall():
-                text_id = str(eid) if native else f"{eid[:8]}-{eid[8:12]}-{eid[12:16]}-{eid[16:20]}-{eid[20:]}"
-                by_entity[(entity, entity_id)].append(WireEvent(
-                    id=text_id, hlc=hlc, village=village.code, origin=origin, entity=entity, entity_id=entity_id,
-                    op=op, data=data if isinstance(data, dict) else json.loads(data), actor=actor))
+    by_entity = _events_of(village, sorted({r[2] for r in pending}))
     _project(village, by_entity)
     village.projected_seq = upto
     m.Village.objects.filter(pk=village.pk).update(projected_seq=upto)
     return len(pending)
+
+
+def _events_of(village: m.Village, entity_ids: Sequence[str]) -> dict[tuple[str, str], list[WireEvent]]:
+    """Every stored event of these entities of the village, by (entity, entity id)."""
+    q = connection.ops.quote_name
+    by_entity: dict[tuple[str, str], list[WireEvent]] = defaultdict(list)
+    for i in range(0, len(entity_ids), _CHUNK):
+        chunk = list(entity_ids[i:i + _CHUNK])
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT {q('event_id')}, {q('hlc')}, {q('origin')}, {q('entity')}, {q('entity_id')}, "
+                        f"{q('op')}, {q('data')}, {q('actor')} FROM {q(m.Event._meta.db_table)} "
+                        f"WHERE {q('village_id')} = %s AND {q('entity_id')} IN ({', '.join(['%s'] * len(chunk))})",
+                        [village.pk, *chunk])
+            for eid, hlc, origin, entity, entity_id, op, data, actor in cur.fetchall():
+                by_entity[(entity, entity_id)].append(WireEvent(
+                    id=str(uuid.UUID(str(eid))), hlc=hlc, village=village.code, origin=origin, entity=entity,
+                    entity_id=entity_id, op=op, data=data if isinstance(data, dict) else json.loads(data),
+                    actor=actor))
+    return by_entity
 
 
 def behind() -> list[int]:
@@ -372,25 +382,6 @@ def pushed(village_pk: int) -> None:
         catch_up([village_pk])
 
 
-def _insert_events(village: m.Village, events: Sequence[WireEvent], batch: m.Batch | None) -> None:
-    # Plain executemany instead of bulk_create: the ORM spends most of a push compiling one
-    # VALUES tuple per row (measured: 3.7 s of 6 s for 16,000 rows).
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    native_uuid = connection.vendor == "postgresql"
-    table = m.Event._meta.db_table
-    cols = ["event_id", "hlc", "village_id", "origin", "entity", "entity_id", "op", "data", "actor", "applied",
-            "batch_id", "received_at"]
-    sql = f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
-    batch_pk = batch.pk if batch else None
-    as_json = _json_adapter()
-    rows = [(uuid.UUID(e.id) if native_uuid else e.id.replace("-", "").lower(), e.hlc, village.pk, e.origin, e.entity,
-             e.entity_id, e.op, as_json(e.data), e.actor, True, batch_pk, now) for e in events]
-    with connection.cursor() as cur:
-        for i in range(0, len(rows), _CHUNK * 4):
-            cur.executemany(sql, rows[i:i + _CHUNK * 4])
-
-
 def _json_adapter() -> Any:
     """JSON for a raw insert: compact UTF-8 text on SQLite (Django's default escapes every
     Chinese character to six bytes), the driver's adapter on PostgreSQL."""
@@ -400,7 +391,7 @@ def _json_adapter() -> Any:
 
 
 def _upsert(model: Any, rows: list[dict[str, Any]], fields: list[str]) -> None:
-    """Insert or update projection rows by ``entity_id`` (same reason as ``_insert_events``)."""
+    """Insert or update projection rows by ``entity_id`` (raw, as ``_insert_rows``)."""
     meta = model._meta
     names = ["entity_id", *fields]
     q = connection.ops.quote_name
@@ -422,12 +413,6 @@ def _upsert(model: Any, rows: list[dict[str, Any]], fields: list[str]) -> None:
     with connection.cursor() as cur:
         for i in range(0, len(params), _CHUNK * 4):
             cur.executemany(sql, params[i:i + _CHUNK * 4])
-
-
-def _entity_events(village: m.Village, entity_id: str) -> list[WireEvent]:
-    rows = m.Event.objects.filter(village=village, entity_id=entity_id).order_by("hlc", "event_id")
-    return [WireEvent(id=str(r.event_id), hlc=r.hlc, village=village.code, origin=r.origin, entity=r.entity,
-                      entity_id=r.entity_id, op=r.op, data=r.data, actor=r.actor) for r in rows]
 
 
 _ERRAND_FIELDS = [
