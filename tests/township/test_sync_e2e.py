@@ -176,6 +176,19 @@ def test_lost_answer_to_a_big_batch_is_asked_about_not_sent_again(enrolled, add_
     assert _server_events() == waiting
 
 
+def test_asking_about_a_batch_keeps_the_waiting_count(enrolled, add_errands):
+    # The question is a sync request too: the township's note of what the laptop has waiting
+    # (shown in the console) must not drop to 0 because of it.
+    db = enrolled()
+    add_errands(db, 3)
+    waiting = state.count_waiting(db)
+    conn = state.connection(db)
+    client = TownshipClient(conn.url, conn.token)
+    assert service._asked(db, "c" * 32, ["unused"], client, service.SyncReport()) is False  # never sent
+    client.close()
+    assert waiting > 0 and m.Device.objects.get().pending_reported == waiting
+
+
 def test_ask_about_a_batch_stores_nothing(enrolled, live_server):
     enrolled()
     device = m.Device.objects.get()

@@ -409,8 +409,10 @@ def _next_batch(db: Database, size: int, *, after_seq: int = 0, skip: set[str] |
 def _asked(db: Database, batch_id: str, ids: list[str], client: TownshipClient, report: SyncReport) -> bool:
     """Ask the township whether it has this batch; if so apply its acknowledgement (True)."""
     try:
-        reply = client.exchange(p.compress({"v": p.VERSION, "cursor": state.cursor(db), "limit": 0,
-                                            "ask": batch_id}))
+        # A sync request like any other (so the township's note of what is waiting stays right),
+        # pulling nothing.
+        msg = p.sync_request(cursor=state.cursor(db), limit=0, pending=state.count_waiting(db))
+        reply = client.exchange(p.compress({**msg, "ask": batch_id}))
     except SyncError:
         return False  # unknown: the events go again (the township would skip what it has)
     asked = reply.get("asked")
