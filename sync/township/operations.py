@@ -132,7 +132,7 @@ def receive_batch(device: m.Device, batch_id: str, events: Any, *, via: str = "h
                 continue
             positions.setdefault(cols.id[i], i)
         good = list(positions.values())
-    with writing():
+    with writing(durable=False):
         village = _locked(device.village)
         seen = m.Batch.objects.filter(device=device, batch_id=batch_id).first()
         if seen is not None:
@@ -595,7 +595,7 @@ def exchange(device: m.Device, msg: dict[str, Any], *, via: str = "http", nul_fr
         ack = receive_batch(device, batch[0], batch[1], via=via, nul_free=nul_free, synced=synced)
     else:
         ack = None
-        with writing():
+        with writing(durable=False):
             mark_synced(device, **synced)
     village = m.Village.objects.get(pk=device.village_id)
     check = village_check(village)

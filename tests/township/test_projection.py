@@ -130,3 +130,30 @@ def test_background_projector_follows_the_pushes():
         projector.stop()
     assert set(m.Errand.objects.values_list("entity_id", flat=True)) == set(eids)
     assert store.behind() == []
+
+
+def _durability() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute("PRAGMA synchronous")
+            return {0: "off", 1: "normal", 2: "full", 3: "extra"}[cur.fetchone()[0]]
+        cur.execute("SHOW synchronous_commit")
+        return "full" if cur.fetchone()[0] == "on" else "normal"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_a_push_commits_without_waiting_for_the_disk():
+    # A push's events are still on every laptop (the consistency check sends them again after a
+    # power cut); staff steps are not, so they and everything else commit durably.
+    assert _durability() == "full"
+    with store.writing(durable=False):
+        assert _durability() == "normal"
+    assert _durability() == "full"
+    with store.writing():
+        assert _durability() == "full"
+    with pytest.raises(ValueError):
+        with store.writing(durable=False):
+            raise ValueError("boom")
+    assert _durability() == "full"

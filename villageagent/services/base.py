@@ -17,8 +17,17 @@ from villageagent.storage.events import Changes, apply_events
 
 
 @contextmanager
-def transaction(db: Database) -> Iterator[None]:
-    """One transaction; a full disk becomes a plain ``disk_full`` error and nothing is saved."""
+def transaction(db: Database, *, durable: bool = True) -> Iterator[None]:
+    """One transaction; a full disk becomes a plain ``disk_full`` error and nothing is saved.
+
+    - ``durable=False`` only for sync bookkeeping that the next sync redoes if a power cut
+      loses it (an acknowledgement, a pulled page and its cursor, the outbox): the commit then
+      returns without waiting for the disk (``synchronous=NORMAL``; WAL keeps the file whole).
+      A cadre's save is always durable, and with it everything committed before it.
+    """
+    relaxed = not durable and not db.conn.in_transaction
+    if relaxed:
+        db.conn.execute("PRAGMA synchronous = NORMAL")
     try:
         with db.atomic():
             yield
@@ -27,6 +36,9 @@ def transaction(db: Database) -> Iterator[None]:
         if "full" in text or "disk i/o" in text:
             raise VillageError("disk_full") from exc
         raise
+    finally:
+        if relaxed:
+            db.conn.execute("PRAGMA synchronous = FULL")
 
 
 class Stamper:

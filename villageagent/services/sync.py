@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,6 +22,7 @@ from typing import Callable
 
 from sqlite_utils import Database
 
+from sync import jsontext
 from sync import protocol as p
 from sync.client import BatchSizer, SyncError, TownshipClient, fetch_fingerprint
 from sync.events import EventError, validate_event
@@ -244,7 +244,7 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
             _fill(db, net, client, inflight, depth, sizer, report)
             future, batch_id, out, nbytes = inflight.popleft()
             try:
-                reply = future.result()
+                reply, took = future.result()
             except SyncError as exc:
                 _drain(inflight)  # the batches behind it stay in the outbox: resent or re-cut next
                 if not exc.retryable:
@@ -260,11 +260,11 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
                 continue
             failures = 0
             if batch_id is not None:
-                sizer.worked(nbytes)
+                sizer.worked(nbytes, took)
                 proven += 1
                 if proven == PROVE_LINK and report.retries == 0:
                     depth = PIPELINE_DEPTH
-            more = _apply_reply(db, reply, batch_id, out.ids, report)
+            more = _apply_reply(db, reply, batch_id, out.ids, report, sent_seqs=out.seqs)
             if progress:
                 progress(report)
             if batch_id is None and not more:
@@ -300,6 +300,10 @@ class Outgoing:
         return [r[1] for r in self.rows]
 
     @property
+    def seqs(self) -> list[int]:
+        return [r[0] for r in self.rows]
+
+    @property
     def last_seq(self) -> int:
         return int(self.rows[-1][0]) if self.rows else 0
 
@@ -313,7 +317,7 @@ class Outgoing:
             else:
                 _, ids, hlcs, villages, origins, entities, eids, ops, texts, actors = (list(c) for c in zip(*self.rows))
                 # Our own rows, written as JSON objects by this program: parsed in one call.
-                datas = json.loads("[" + ",".join(texts) + "]")
+                datas = jsontext.parse("[" + ",".join(texts) + "]")
                 self._columns = p.encode_columns(ids, hlcs, villages, origins, entities, eids, ops, datas, actors)
         return self._columns
 
@@ -338,22 +342,29 @@ def _fill(db: Database, net: ThreadPoolExecutor, client: TownshipClient, infligh
         # a push behind the first pulls nothing (limit 0), so the township does not walk this
         # laptop's own events that it has just stored, again and again.
         limit = PULL_LIMIT if batch_id is None or (not inflight and client.requests_made == 0) else 0
-        body = p.compress(_message(db, batch_id, out, limit=limit))
+        body = p.compress(_message(db, batch_id, out, limit=limit), sizer.level())
         for _ in range(6):
             if batch_id is None or not sizer.too_big(len(body), len(out)):
                 break
             keep = max(sizer.low, int(len(out) * sizer.limit() / len(body) * 0.9))
-            with transaction(db):
+            with transaction(db, durable=False):
                 state.drop_outbox(db, batch_id)
                 batch_id = state.new_batch_id()
                 out = out.head(keep)
                 state.put_outbox(db, batch_id, "http", out.ids)
-            body = p.compress(_message(db, batch_id, out, limit=limit))
+            body = p.compress(_message(db, batch_id, out, limit=limit), sizer.level())
         if batch_id is not None:
             sizer.measured(len(body), len(out))
-        inflight.append((net.submit(client.exchange, body), batch_id, out, len(body)))
+        inflight.append((net.submit(_timed_exchange, client, body), batch_id, out, len(body)))
         if batch_id is None:
             return
+
+
+def _timed_exchange(client: TownshipClient, body: bytes) -> tuple[dict, float]:
+    """One round trip on a network thread: (the answer, the seconds it took)."""
+    started = time.monotonic()
+    reply = client.exchange(body)
+    return reply, time.monotonic() - started
 
 
 def _drain(inflight: deque) -> None:
@@ -394,14 +405,14 @@ def _next_batch(db: Database, size: int, *, after_seq: int = 0, skip: set[str] |
             continue  # it had arrived: acknowledged now
         # Too big for the link now (or already done): its events are sent again in smaller batches;
         # the township recognises any it already stored by their ids.
-        with transaction(db):
+        with transaction(db, durable=False):
             state.drop_outbox(db, batch_id)
     rows = state.waiting_rows(db, size, after_seq=after_seq)
     if not rows:
         return None, Outgoing([])
     batch_id = state.new_batch_id()
     out = Outgoing(rows)
-    with transaction(db):
+    with transaction(db, durable=False):
         state.put_outbox(db, batch_id, "http", out.ids)
     return batch_id, out
 
@@ -424,8 +435,13 @@ def _asked(db: Database, batch_id: str, ids: list[str], client: TownshipClient, 
     return True
 
 
-def _apply_reply(db: Database, reply: dict, batch_id: str | None, sent_ids: list[str], report: SyncReport) -> bool:
-    """Apply one answer in one transaction: acknowledgement, pulled events, cursor."""
+def _apply_reply(db: Database, reply: dict, batch_id: str | None, sent_ids: list[str], report: SyncReport, *,
+                 sent_seqs: list[int] | None = None) -> bool:
+    """Apply one answer in one transaction: acknowledgement, pulled events, cursor.
+
+    - ``sent_seqs``: the pushed events' ``seq`` (ascending, as ``sent_ids``), when known: they are
+      then marked by range if that range holds exactly them (``state.mark_acknowledged``).
+    """
     ack = reply.get("ack")
     try:
         pulled_raw = p.decode_events(reply.get("events", {"n": 0}))
@@ -446,13 +462,16 @@ def _apply_reply(db: Database, reply: dict, batch_id: str | None, sent_ids: list
     new_cursor = reply.get("cursor")
     if not isinstance(new_cursor, int) or new_cursor < 0:
         raise VillageError("sync_refused", message="cursor")
-    with transaction(db):
+    with transaction(db, durable=False):
         if batch_id is not None:
             if not isinstance(ack, dict) or ack.get("batch") != batch_id:
                 raise VillageError("sync_refused", message="ack")
             refused = [r for r in ack.get("refused", []) if isinstance(r, dict)]
             refused_ids = {r.get("id") for r in refused}
-            state.mark_known(db, [i for i in sent_ids if i not in refused_ids] if refused_ids else sent_ids)
+            if refused_ids or sent_seqs is None:
+                state.mark_known(db, [i for i in sent_ids if i not in refused_ids] if refused_ids else sent_ids)
+            else:
+                state.mark_acknowledged(db, sent_seqs, sent_ids)
             if refused:
                 state.quarantine(db, refused)
                 state.log(db, "refused", {"count": len(refused), "codes": sorted({str(r.get('code')) for r in refused})})

@@ -176,3 +176,11 @@ def m002_sync_state(db: Database) -> None:
         )
     """)
     db.execute("create index events_pushed on events(pushed)")
+
+
+@MIGRATIONS()
+def m003_ack_by_range(db: Database) -> None:
+    """No index on ``events(pushed)`` alone: every acknowledged event moved in it, and the
+    consistency check reads the whole table no slower without it (measured: a push's marking
+    7.9 -> 6.5 µs per event; the check of 20,000 events 21 -> 20 ms)."""
+    db.execute("drop index if exists events_pushed")

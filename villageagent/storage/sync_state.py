@@ -124,6 +124,24 @@ def mark_known(db: Database, ids: list[str]) -> None:
     _set_pushed(db, ids, KNOWN)
 
 
+def mark_acknowledged(db: Database, seqs: list[int], ids: list[str]) -> None:
+    """A push's events acknowledged by the township (``seqs`` ascending, ``ids`` in the same order).
+
+    - One update over their ``seq`` range when the waiting events in that range are exactly
+      these (the usual batch: the oldest waiting events, one after another); by id otherwise
+      (a batch re-cut after a failure, an event released from quarantine into the range).
+    """
+    if not seqs:
+        return
+    inside = db.execute("select seq from events where local = 1 and pushed = 0 and seq between ? and ? order by seq",
+                        [seqs[0], seqs[-1]]).fetchall()
+    if len(inside) == len(seqs) and all(r[0] == s for r, s in zip(inside, seqs)):
+        db.execute("update events set pushed = ? where local = 1 and pushed = 0 and seq between ? and ?",
+                   [KNOWN, seqs[0], seqs[-1]])
+    else:
+        mark_known(db, ids)
+
+
 def quarantine(db: Database, refused: list[dict[str, Any]]) -> None:
     """Keep refused events aside with the township's reason; they no longer block the queue."""
     at = _now()
