@@ -482,10 +482,31 @@ def batch_columns_of(msg: dict[str, Any]) -> tuple[str, Columns] | None:
 
 def xor_digest(ids: list[str] | Any) -> str:
     """The order-independent digest of a set of event ids (XOR of their 128 bits, 32 hex digits)."""
+    return f"{xor_hex_run(''.join(ids).replace('-', '')):032x}"
+
+
+def xor_hex_run(run: str) -> int:
+    """The XOR of the 128-bit values in a run of 32 hex digits each (ids without dashes).
+
+    - Read as one integer and folded in halves: a few big-integer operations in C instead of one
+      Python step per id (100,000 ids: ~10 ms instead of ~150 ms).
+    """
+    if len(run) % 32:
+        raise ValueError("not a run of 128-bit hex values")
+    n = len(run) // 32
+    if not n:
+        return 0
+    x = int.from_bytes(bytes.fromhex(run), "big")
     acc = 0
-    for i in ids:
-        acc ^= int(i.replace("-", ""), 16)
-    return f"{acc:032x}"
+    while n > 1:
+        if n % 2:  # take the lowest value out, so that what is left halves evenly
+            acc ^= x & ((1 << 128) - 1)
+            x >>= 128
+            n -= 1
+        bits = 128 * (n // 2)
+        x = (x >> bits) ^ (x & ((1 << bits) - 1))
+        n //= 2
+    return x ^ acc
 
 
 # --- offline (USB) files --------------------------------------------------------------------------

@@ -111,6 +111,7 @@ def _serve(args: argparse.Namespace) -> int:
     from sync.township.store import Projector
 
     get_resolver().url_patterns  # noqa: B018 - load every view now, not in the first village's sync
+    _fewer_collections()
     projector = Projector().start()  # console tables follow the pushes in the background (see store.py)
     print(f"乡镇中心已启动：{scheme}://{args.host}:{args.port}/ （按 Ctrl+C 停止）", flush=True)
     signal.signal(signal.SIGTERM, _interrupt)  # stopped by a service manager: the same as Ctrl+C
@@ -130,6 +131,19 @@ def _serve(args: argparse.Namespace) -> int:
         # most; anything left is projected at the next start).
         projector.stop()
         projector.finish(seconds=5.0)
+
+
+def _fewer_collections() -> None:
+    """The server's code and settings are loaded for good: the garbage collector stops looking at
+    them (``gc.freeze``), and it runs after 20,000 new objects instead of 700. A push builds and
+    drops tens of thousands of short-lived objects per request; the default collections cost 8%
+    of the township's time in a 50,000-record push (measured with ``bench/sync_throughput.py``)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(20000, older, oldest)
 
 
 def _interrupt(signum: int, frame: object) -> None:

