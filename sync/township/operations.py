@@ -29,8 +29,8 @@ from sync.events import new_id, validate_columns
 from sync.hlc import HybridClock
 from sync.township import models as m
 from sync.township.store import (  # noqa: F401 - store_events and Stored are part of this module's API
-    _CHUNK, Stored, catch_up, entity_owners, event_owners, insert_pushed, project_village, pushed, store_events,
-    writing,
+    _CHUNK, Stored, batch_ack, catch_up, device_by_token_hash, device_synced, entity_owners, event_owners,
+    finish_batch, insert_pushed, new_batch, project_village, pushed, store_events, village_row, writing,
 )
 from sync.workflow import STATUS_ZH, TOWNSHIP, WORKFLOWS
 
@@ -133,12 +133,12 @@ def receive_batch(device: m.Device, batch_id: str, events: Any, *, via: str = "h
             positions.setdefault(cols.id[i], i)
         good = list(positions.values())
     with writing(durable=False):
-        village = _locked(device.village)
-        seen = m.Batch.objects.filter(device=device, batch_id=batch_id).first()
+        village = village_row(device.village_id, lock=True)
+        seen = batch_ack(device.pk, batch_id)
         if seen is not None:
             if synced:
-                mark_synced(device, **synced)
-            return {**seen.ack, "again": True}
+                device_synced(device.pk, **synced)
+            return {**seen, "again": True}
         entities = entity_owners(sorted({cols.entity_id[i] for i in good}))
         foreign = {eid for eid, villages in entities.items() if villages - {village.pk}}
         if foreign:
@@ -150,7 +150,7 @@ def receive_batch(device: m.Device, batch_id: str, events: Any, *, via: str = "h
                 else:
                     keep.append(i)
             good = keep
-        batch = m.Batch.objects.create(batch_id=batch_id, device=device, via=via)
+        batch = new_batch(device, batch_id, via)
         every = len(good) == cols.n  # the usual batch: the columns as they came
 
         def pick(column: Any) -> Any:
@@ -170,14 +170,13 @@ def receive_batch(device: m.Device, batch_id: str, events: Any, *, via: str = "h
                     refused.append({"id": event_id, "code": "id_conflict", "message": REFUSALS["id_conflict"]})
                     duplicates -= 1
         ack = {"batch": batch_id, "stored": len(stored), "duplicates": duplicates, "refused": refused}
-        batch.accepted, batch.duplicates, batch.refused, batch.ack = len(stored), duplicates, len(refused), ack
-        batch.save(update_fields=["accepted", "duplicates", "refused", "ack"])
+        finish_batch(batch, len(stored), duplicates, len(refused), ack)
         if refused:
             m.SyncIncident.objects.create(village=village, device=device, kind="refused",
                                           detail={"batch": batch_id, "refused": refused[:50]})
             log.info("batch %s of %s: %d refused", batch_id, device, len(refused))
         if synced:
-            mark_synced(device, **synced)
+            device_synced(device.pk, **synced)
     if stored:
         pushed(village.pk)
     return ack
@@ -441,15 +440,6 @@ def _send_catalog(village: m.Village, cat: m.CatalogVersion, actor: str = "") ->
 
 # --- devices ----------------------------------------------------------------------------------------
 
-def mark_synced(device: m.Device, cursor: int | None = None, pending: int | None = None) -> None:
-    fields = {"last_sync_at": timezone.now()}
-    if cursor is not None:
-        fields["last_cursor"] = cursor
-    if pending is not None:
-        fields["pending_reported"] = max(0, min(int(pending), 2**31 - 1))
-    m.Device.objects.filter(pk=device.pk).update(**fields)
-
-
 def stats() -> dict[str, Any]:
     """Per village: errands by status, devices, events (the ``township-center stats`` JSON)."""
     out: dict[str, Any] = {"villages": {}}
@@ -558,7 +548,7 @@ def device_for_token(token: str) -> m.Device:
 
     if not token:
         raise TownshipError("token_missing", "缺少设备令牌，请先登记这台电脑。", 401)
-    device = m.Device.objects.select_related("village").filter(token_hash=token_hash(token)).first()
+    device = device_by_token_hash(token_hash(token))
     if device is None:
         raise TownshipError("token_invalid", "设备令牌不对，请重新登记这台电脑。", 401)
     if device.revoked_at is not None:
@@ -596,8 +586,8 @@ def exchange(device: m.Device, msg: dict[str, Any], *, via: str = "http", nul_fr
     else:
         ack = None
         with writing(durable=False):
-            mark_synced(device, **synced)
-    village = m.Village.objects.get(pk=device.village_id)
+            device_synced(device.pk, **synced)
+    village = village_row(device.village_id)
     check = village_check(village)
     theirs = msg.get("check")
     # Compared only when this answer brings the village nothing: a page of events changes the
@@ -622,8 +612,7 @@ def _asked(device: m.Device, batch_id: Any) -> dict[str, Any]:
 
     if not p.is_batch_id(batch_id):
         raise p.ProtocolError("bad_field", "ask 应为批次编号。")
-    seen = m.Batch.objects.filter(device=device, batch_id=batch_id).first()
-    return {"batch": batch_id, "ack": seen.ack if seen is not None else None}
+    return {"batch": batch_id, "ack": batch_ack(device.pk, batch_id)}
 
 
 def ack_refused(ack: dict[str, Any] | None) -> bool:
