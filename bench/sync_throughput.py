@@ -106,9 +106,16 @@ def _records(n: int, seed: int) -> list[dict]:
     return list(mod.generate(n, seed))
 
 
-def load_village(db, records: list[dict]) -> int:
-    """Each record becomes a resident create + an errand create of this laptop (as if typed in)."""
-    from sync.events import Event, new_event_id
+def load_village(db, records: list[dict], generator_ids: bool = False) -> int:
+    """Each record becomes a resident create + an errand create of this laptop, as if typed in.
+
+    - Typed in, a resident and an errand get their ids from the app (``sync.events.new_id``,
+      UUID version 7, in the order they are made); the record's content is the generator's.
+    - ``generator_ids``: the errand keeps the generator's id (a random UUID, as the peer's
+      document id) and the resident one derived from it — what this bench did before; no laptop
+      makes such ids, and the township's entity index pays for their randomness.
+    """
+    from sync.events import Event, new_event_id, new_id
     from sync.hlc import HybridClock
     from villageagent.services.base import transaction
     from villageagent.storage import settings as settings_store
@@ -120,12 +127,15 @@ def load_village(db, records: list[dict]) -> int:
     events = []
     for i, r in enumerate(records, start=1):
         res = r["resident"]
-        rid = str(uuid.UUID(int=uuid.UUID(r["id"]).int ^ 1))  # deterministic per record
+        if generator_ids:
+            rid, errand_id = str(uuid.UUID(int=uuid.UUID(r["id"]).int ^ 1)), r["id"]
+        else:
+            rid, errand_id = new_id(), new_id()
         code = items.setdefault(r["item"], f"G{len(items) + 1:03d}")
         events.append(Event(new_event_id(), clock.now(), s.village_code, s.device_id, "resident", rid, "create",
                             {"name": res["name"], "id_number": res["id_number"], "phone": res["phone"],
                              "group": res["group"], "address": ""}, s.cadre_name))
-        events.append(Event(new_event_id(), clock.now(), s.village_code, s.device_id, "errand", r["id"], "create", {
+        events.append(Event(new_event_id(), clock.now(), s.village_code, s.device_id, "errand", errand_id, "create", {
             "number": f"{s.village_code}-{s.device_code}-{i:06d}", "kind": r["kind"], "item_code": code,
             "item_name": r["item"], "resident_id": rid, "quantity": r["quantity"], "unit": "",
             "amount_fen": r["amount_cents"], "materials": [], "note": r["note"], "tier": "township",
@@ -137,7 +147,7 @@ def load_village(db, records: list[dict]) -> int:
     return len(events)
 
 
-def run(n: int, seed: int, workdir: Path) -> dict:
+def run(n: int, seed: int, workdir: Path, generator_ids: bool = False) -> dict:
     env = {**os.environ, "TOWNSHIP_HOME": str(workdir / "township"), "VILLAGEAGENT_HOME": str(workdir / "village")}
     env.pop("DATABASE_URL", None)
     os.environ["VILLAGEAGENT_HOME"] = env["VILLAGEAGENT_HOME"]
@@ -167,7 +177,7 @@ def run(n: int, seed: int, workdir: Path) -> dict:
         setup_village(db, code="LTA01", name="枫林村", cadre_name="李春燕", device_id="dev0bench0001",
                       device_code="K7Q")
         records = _records(n, seed)
-        events = load_village(db, records)
+        events = load_village(db, records, generator_ids)
         service.enroll(db, base, code)
         proxy = CountingProxy(port)
         via = f"http://127.0.0.1:{proxy.port}"
@@ -184,7 +194,8 @@ def run(n: int, seed: int, workdir: Path) -> dict:
         quiet_bytes = proxy.sent + proxy.received
         db.close()
         return {
-            "records": n, "events": events, "seconds": round(seconds, 3), "requests": first["requests"],
+            "records": n, "events": events, "ids": "generator" if generator_ids else "app",
+            "seconds": round(seconds, 3), "requests": first["requests"],
             "bytes_sent": first["sent"], "bytes_received": first["received"],
             "rec_per_s": round(n / seconds, 1), "wire_bytes_per_record": round((first["sent"] + first["received"]) / n, 1),
             "check_ok": report.check_ok, "pushed_events": report.pushed,
@@ -206,11 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20261126)
     ap.add_argument("--runs", type=int, default=1, help="repeat and report the median by time")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--generator-ids", action="store_true",
+                    help="use the generator's random ids as errand ids (as this bench did before), not the app's")
     args = ap.parse_args(argv)
     results = []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp:
-            results.append(run(args.n, args.seed, Path(tmp)))
+            results.append(run(args.n, args.seed, Path(tmp), args.generator_ids))
     results.sort(key=lambda r: r["seconds"])
     best = results[len(results) // 2]
     print(f"{'records':>8} {'events':>7} {'seconds':>8} {'rec/s':>9} {'requests':>8} {'sent B':>10} "
