@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Callable
 
 from django.core.exceptions import RequestDataTooBig
@@ -25,6 +26,7 @@ from sync.township import operations as ops
 from sync.township.openapi import schema
 
 log = logging.getLogger("sync.township")
+_BAD_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def error(code: str, message: str, status: int) -> JsonResponse:
@@ -59,8 +61,10 @@ def _read_checked(request: HttpRequest) -> tuple[dict[str, Any], bool]:
     if not body:
         raise p.ProtocolError("empty_body", "请求内容为空。")
     raw = p.inflate(body, encoded=encoding == "deflate", limit=p.MAX_BODY if encoding == "deflate" else p.MAX_WIRE)
-    # JSON can carry U+0000 only as this escape (a raw control character is invalid JSON).
-    return p.check_version(p.parse(raw)), b"\\u0000" not in raw
+    # JSON can carry U+0000 and lone surrogates only as escapes (a raw control character is invalid
+    # JSON, and a surrogate cannot be written in UTF-8): without any \\u escape, or without those
+    # two kinds, no event needs its text checked one by one.
+    return p.check_version(p.parse(raw)), b"\\u" not in raw or _BAD_ESCAPE.search(raw) is None
 
 
 def _bearer(request: HttpRequest) -> str:

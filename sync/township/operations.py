@@ -88,7 +88,7 @@ REFUSALS = {
     "op_forbidden": "事项目录只能由乡镇发布。",
     "entity_other_village": "这条记录修改的是别的村的数据，已拒收。",
     "id_conflict": "这条记录的编号和别的村的记录重复，已拒收。",
-    "event_bad_text": "这条记录里有无法保存的控制字符（NUL），已拒收。",
+    "event_bad_text": "这条记录里有无法保存的字符（NUL控制字符或残缺的Unicode代理字符），已拒收。",
 }
 
 
@@ -200,22 +200,33 @@ def _column_refusal(device: m.Device, village: m.Village, cols: Any, i: int, nul
         return "wrong_origin"
     if cols.entity[i] == "catalog":
         return "op_forbidden"
-    # PostgreSQL text and jsonb cannot hold U+0000; refuse it here rather than fail the batch.
-    # ``nul_free``: the caller saw no "\\u0000" in the whole JSON body (JSON cannot carry a raw
-    # NUL), which spares walking every event (measured: 10% of a push).
-    if not nul_free and ("\x00" in cols.actor[i] or "\x00" in cols.entity_id[i] or "\x00" in origin
-                         or _has_nul(cols.data[i])):
+    # Text a database cannot store is refused here rather than fail the whole batch: U+0000
+    # (PostgreSQL's text and jsonb) and a lone surrogate (not UTF-8 at all, for either database;
+    # JSON can carry one as an escape such as "\\ud800").
+    # ``nul_free``: the caller saw neither escape in the whole JSON body (JSON cannot carry either
+    # raw), which spares walking every event (measured: 10% of a push).
+    if not nul_free and (_bad_text(cols.actor[i]) or _bad_text(cols.entity_id[i]) or _bad_text(origin)
+                         or _bad_text(cols.hlc[i]) or _bad_text(cols.data[i])):
         return "event_bad_text"
     return None
 
 
-def _has_nul(value: Any) -> bool:
+def _bad_text(value: Any) -> bool:
+    """Whether a string anywhere in ``value`` holds U+0000 or a lone surrogate."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return True
+        if value.isascii():
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_bad_text(k) or _bad_text(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(_bad_text(v) for v in value)
     return False
 
 

@@ -100,6 +100,20 @@ def test_bad_events_refused_one_by_one_rest_stored(device_token):
     assert list(m.Event.objects.values_list("event_id", flat=True)) == [uuid.UUID(good["id"])]
 
 
+def test_a_lone_surrogate_is_refused_alone_never_a_server_error(device_token):
+    # JSON can carry half a surrogate pair as an escape; no database can store it as text. Before,
+    # such an event failed the whole batch with a 500; now it is refused alone.
+    good = _event()
+    batch = [good, _event(data={"name": "半个\ud800字"}), _event(actor="\udc00"), _event(entity_id="e\ud9ff")]
+    body = zlib.compress(json.dumps(p.sync_request(cursor=0, batch_id="batch-0003", events=batch)).encode("ascii"))
+    resp = _post(Client(), "/api/v1/sync", body, device_token)
+    assert resp.status_code == 200
+    ack = json.loads(zlib.decompress(resp.content)) if resp.get("Content-Encoding") else resp.json()
+    assert sorted(r["code"] for r in ack["ack"]["refused"]) == ["event_bad_text"] * 3
+    assert ack["ack"]["stored"] == 1
+    assert list(m.Event.objects.values_list("event_id", flat=True)) == [uuid.UUID(good["id"])]
+
+
 def test_another_villages_entity_cannot_be_touched(device_token):
     code, _ = ops.issue_enrollment_code("LTA02")
     _, other_token = ops.enroll_device(code, node="dev2", village_code="LTA02")

@@ -39,7 +39,10 @@ def scenario(draw):
         for origin, data in draw(st.lists(st.sampled_from(STEPS), max_size=8)):
             events.append((origin, "status", eid, base + draw(st.integers(1, 50)), data))
         for origin in draw(st.lists(st.sampled_from(["dev1", "township"]), max_size=3)):
-            note = draw(st.text(st.characters(blacklist_characters="\x00"), max_size=4))
+            # Text as a browser or the laptop can hold it: no NUL, no lone surrogate (neither
+            # can be stored; a push refuses them: test_sync_api's test_a_lone_surrogate_...).
+            note = draw(st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+                                max_size=4))
             events.append((origin, "update", eid, base + draw(st.integers(1, 50)), {"note": note}))
     return events
 
