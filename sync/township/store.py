@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -322,11 +322,16 @@ def _keys(ids: Sequence[str], hexes: Sequence[str] | None) -> Sequence[Any]:
     return hexes if hexes is not None else [i.replace("-", "").lower() for i in ids]
 
 
+ROWS_PER_INSERT = 100
+
+
 def _insert_rows(village: m.Village, keys: Sequence[Any], rows: Sequence[tuple], batch: m.Batch | None) -> int:
     """``INSERT ... ON CONFLICT DO NOTHING`` of event rows; the number inserted.
 
-    - Plain ``executemany`` instead of ``bulk_create``: the ORM spent most of a push compiling one
-      VALUES tuple per row (measured: 3.7 s of 6 s for 16,000 rows).
+    - Plain SQL instead of ``bulk_create``: the ORM spent most of a push compiling one VALUES
+      tuple per row (measured: 3.7 s of 6 s for 16,000 rows).
+    - ``ROWS_PER_INSERT`` rows per statement rather than ``executemany`` (one statement per row):
+      5.2 against 6.5 µs per row in SQLite (measured on 40,000 events).
     - ``keys``: the ids as ``_keys`` gives them; ``rows``: (hlc, origin, entity, entity_id, op, data as
       JSON text, actor) in the same order.
     """
@@ -338,15 +343,27 @@ def _insert_rows(village: m.Village, keys: Sequence[Any], rows: Sequence[tuple],
     # What is the same for every row goes into the statement once, not bound per row (measured:
     # 12 parameters per row cost 1.5 µs more than 8). Both are integers from our own rows.
     vpk, bpk = int(village.pk), int(batch.pk) if batch is not None else None
-    sql = (f"INSERT INTO {q(m.Event._meta.db_table)} ({', '.join(q(c) for c in cols)}) VALUES "
-           f"(%s, %s, %s, %s, %s, %s, {data_cast}, %s, %s, {vpk}, TRUE, {'NULL' if bpk is None else bpk}) "
-           f"ON CONFLICT ({q('event_id')}) DO NOTHING")
-    params = [(k, hlc, origin, entity, entity_id, op, data, actor, now)
-              for k, (hlc, origin, entity, entity_id, op, data, actor) in zip(keys, rows)]
+    # On SQLite the statement goes to the driver's own cursor with its own placeholders: Django's
+    # wrapper rewrites every %s of a 900-parameter statement on each call.
+    sqlite = connection.vendor == "sqlite"
+    mark = "?" if sqlite else "%s"
+    one = (f"({mark}, {mark}, {mark}, {mark}, {mark}, {mark}, {data_cast.replace('%s', mark)}, {mark}, {mark}, "
+           f"{vpk}, TRUE, {'NULL' if bpk is None else bpk})")
+
+    def statement(count: int) -> str:
+        return (f"INSERT INTO {q(m.Event._meta.db_table)} ({', '.join(q(c) for c in cols)}) VALUES "
+                f"{', '.join([one] * count)} ON CONFLICT ({q('event_id')}) DO NOTHING")
+
+    full = statement(ROWS_PER_INSERT)
     inserted = 0
-    with connection.cursor() as cur:
-        for i in range(0, len(params), _CHUNK * 4):
-            cur.executemany(sql, params[i:i + _CHUNK * 4])
+    connection.ensure_connection()
+    with (closing(connection.connection.cursor()) if sqlite else connection.cursor()) as cur:
+        for i in range(0, len(rows), ROWS_PER_INSERT):
+            part = rows[i:i + ROWS_PER_INSERT]
+            params: list[Any] = []
+            for k, (hlc, origin, entity, entity_id, op, data, actor) in zip(keys[i:i + ROWS_PER_INSERT], part):
+                params += (k, hlc, origin, entity, entity_id, op, data, actor, now)
+            cur.execute(full if len(part) == ROWS_PER_INSERT else statement(len(part)), params)
             inserted += max(cur.rowcount, 0)
     return inserted
 
