@@ -81,8 +81,11 @@ def writing(*, durable: bool = True) -> Iterator[None]:
                     except Exception:  # noqa: BLE001 - a fresh connection starts durable again
                         connection.close()
     else:
+        # Only a transaction of its own: inside a caller's, SET LOCAL would make the caller's
+        # whole transaction (staff work, say) skip the flush too.
+        relaxed = not durable and not connection.in_atomic_block
         with transaction.atomic():
-            if not durable:
+            if relaxed:
                 with connection.cursor() as cur:
                     cur.execute("SET LOCAL synchronous_commit TO OFF")
             yield

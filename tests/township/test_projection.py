@@ -157,3 +157,13 @@ def test_only_a_push_commits_without_waiting_for_the_disk():
         with store.writing(durable=False):
             raise ValueError("boom")
     assert _durability() == "full"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_push_inside_durable_work_leaves_that_work_durable():
+    from django.db import transaction
+
+    with transaction.atomic():
+        with store.writing(durable=False):
+            assert _durability() == "full"
+        assert _durability() == "full"
