@@ -360,7 +360,7 @@ def end_state(village_db: Path, township: "Township | Path", village_code: str =
         every = {r[0] for r in v.execute("select id from events")}
         st.saved_errands = v.execute("select count(distinct entity_id) from events where local = 1 and "
                                      "entity = 'errand' and op = 'create'").fetchone()[0]
-        st.waiting = v.execute("select count(*) from events where local = 1 and pushed = 0").fetchone()[0]
+        st.waiting = v.execute("select count(*) from sync_waiting").fetchone()[0]
         tables = {r[0] for r in v.execute("select name from sqlite_master where type='table'")}
         st.quarantined = (v.execute("select count(*) from sync_quarantine").fetchone()[0]
                           if "sync_quarantine" in tables else 0)

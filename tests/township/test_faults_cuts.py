@@ -56,7 +56,7 @@ def test_link_cut_every_16k_delivers_everything_exactly_once(enrolled, live_serv
     add_errands(cut_db, 2000)
     total, cuts = _wire_bytes(cut_db, target, Shaping(cut_every=16 * 1024))
     assert cuts >= 1
-    assert cut_db.execute("select count(*) from events where pushed = 0").fetchone()[0] == 0
+    assert cut_db.execute("select count(*) from sync_waiting").fetchone()[0] == 0
     village_events = {r[0] for r in cut_db.execute("select id from events where local = 1")}
     stored = set(m.Event.objects.filter(origin="devcut000001").values_list("event_id", flat=True))
     assert {str(i) for i in stored} == village_events  # every event once, nothing extra

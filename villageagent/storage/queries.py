@@ -314,7 +314,7 @@ def list_logs(db: Database, *, month: str | None = None, type_: str | None = Non
 
 
 def unpushed_count(db: Database) -> int:
-    return int(db.execute("select count(*) from events where local = 1 and pushed = 0").fetchone()[0])
+    return int(db.execute("select count(*) from sync_waiting").fetchone()[0])
 
 
 # --- Desktop list paging (added for the UI; keyset paging so page 900 costs what page 1 does) ---

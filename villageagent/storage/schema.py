@@ -193,3 +193,14 @@ def m004_waiting_index(db: Database) -> None:
     only what is waiting (measured: marking a 2,000-event batch 4.9 -> 4.0 µs per event)."""
     db.execute("drop index if exists events_unpushed")
     db.execute("create index events_waiting on events(seq) where local = 1 and pushed = 0")
+
+
+@MIGRATIONS()
+def m005_waiting_table(db: Database) -> None:
+    """The events still to be sent are listed in a table of their own (their seq), and an
+    acknowledgement deletes their rows there instead of rewriting every event row to flip
+    ``pushed`` (measured: 4.2 µs per event; see ``storage.sync_state``). ``events.pushed``
+    keeps marking refused events (2)."""
+    db.execute("create table sync_waiting (seq integer primary key)")
+    db.execute("insert into sync_waiting (seq) select seq from events where local = 1 and pushed = 0")
+    db.execute("drop index if exists events_waiting")
