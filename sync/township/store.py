@@ -38,6 +38,7 @@ from django.utils import timezone
 from sync.events import Event as WireEvent
 from sync.events import data_text
 from sync.hlc import Timestamp
+from sync.protocol import xor_hex_run
 from sync.township import models as m
 from sync.workflow import WORKFLOWS, fold
 
@@ -91,11 +92,9 @@ def writing(*, durable: bool = True) -> Iterator[None]:
             yield
 
 
-def _xor_ids(ids: Iterable[str]) -> int:
-    acc = 0
-    for i in ids:
-        acc ^= int(str(i).replace("-", ""), 16)
-    return acc
+def _xor_ids(ids: Iterable[Any]) -> int:
+    """The XOR of event ids (canonical text, 32 hex digits or UUIDs) as one big-integer fold."""
+    return xor_hex_run("".join(map(str, ids)).replace("-", ""))
 
 
 @dataclass
