@@ -149,8 +149,13 @@ def _hex_values(col: str, n: int, name: str) -> list[str]:
     return [col[i:i + 32] for i in range(0, 32 * n, 32)]
 
 
+def _dash(h: str) -> str:
+    """32 hex digits in the canonical UUID form."""
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def _dashed(hexes: list[str]) -> list[str]:
-    return [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in hexes]
+    return list(map(_dash, hexes))
 
 
 class _DashedIds(Sequence[str]):
@@ -166,8 +171,7 @@ class _DashedIds(Sequence[str]):
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
             return _dashed(self.hexes[i])
-        h = self.hexes[i]
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        return _dash(self.hexes[i])
 
     def __eq__(self, other: object) -> bool:
         return list(self) == other if isinstance(other, list) else NotImplemented

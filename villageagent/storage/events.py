@@ -20,6 +20,7 @@ from sync.events import Event
 from sync.workflow import WORKFLOWS, Folded, fold, hlc_wall_ms
 from villageagent.domain.identity import pinyin_full, pinyin_initials
 from villageagent.storage.settings import get_raw, set_raw
+from villageagent.storage.sync_state import add_waiting
 
 
 @dataclass
@@ -95,11 +96,8 @@ def apply_events(db: Database, events: Iterable[Event], *, local: bool | Callabl
     )
     changes.new_events = len(fresh)
     made_here = [e.id for e in fresh if local_of(e)]
-    if made_here:  # to be sent to the township (sync_state)
-        for i in range(0, len(made_here), 500):
-            chunk = made_here[i:i + 500]
-            db.execute(f"insert or ignore into sync_waiting (seq) select seq from events where id in "
-                       f"({','.join('?' * len(chunk))})", chunk)
+    if made_here:
+        add_waiting(db, made_here)  # to be sent to the township
     by_entity: dict[tuple[str, str], list[Event]] = defaultdict(list)
     for e in fresh:
         by_entity[(e.entity, e.entity_id)].append(e)

@@ -313,10 +313,6 @@ def list_logs(db: Database, *, month: str | None = None, type_: str | None = Non
                  params + [limit, offset])
 
 
-def unpushed_count(db: Database) -> int:
-    return int(db.execute("select count(*) from sync_waiting").fetchone()[0])
-
-
 # --- Desktop list paging (added for the UI; keyset paging so page 900 costs what page 1 does) ---
 
 def errand_page(db: Database, f: ErrandFilter | None = None, *, today: dt.date | None = None,
