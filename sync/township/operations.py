@@ -30,7 +30,7 @@ from sync.hlc import HybridClock
 from sync.township import models as m
 from sync.township.store import (  # noqa: F401 - store_events and Stored are part of this module's API
     _CHUNK, Stored, batch_ack, catch_up, device_by_token_hash, device_synced, entity_owners, event_owners,
-    finish_batch, insert_pushed, new_batch, project_village, pushed, store_events, village_row, writing,
+    events_after, finish_batch, insert_pushed, new_batch, project_village, pushed, store_events, village_row, writing,
 )
 from sync.workflow import STATUS_ZH, TOWNSHIP, WORKFLOWS
 
@@ -235,18 +235,14 @@ def _bad_text(value: Any) -> bool:
 def events_since(village: m.Village, cursor: int, *, exclude_origin: str = "", limit: int = 2000
                  ) -> tuple[list[dict[str, Any]], int, bool]:
     """(events after ``cursor`` for the village, the new cursor, whether more remain)."""
-    qs = m.Event.objects.filter(village=village, seq__gt=cursor)
-    if exclude_origin:
-        qs = qs.exclude(origin=exclude_origin)
-    rows = list(qs.order_by("seq")[:limit + 1])
+    rows, top = events_after(village.pk, cursor, exclude_origin=exclude_origin, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    if more:
-        new_cursor = rows[-1].seq
-    else:
-        top = m.Event.objects.filter(village=village).aggregate(top=Max("seq"))["top"] or 0
-        new_cursor = max(cursor, top)
-    return [r.as_wire(village.code) for r in rows], new_cursor, more
+    new_cursor = rows[-1][0] if more else max(cursor, top)
+    code = village.code
+    return [{"id": eid, "hlc": hlc, "village": code, "origin": origin, "entity": entity, "entity_id": entity_id,
+             "op": op, "data": data, "actor": actor}
+            for _, eid, hlc, origin, entity, entity_id, op, data, actor in rows], new_cursor, more
 
 
 # --- township-side actions ------------------------------------------------------------------------

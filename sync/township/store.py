@@ -201,14 +201,47 @@ def _json_param(mark: str = "%s") -> str:
     return f"CAST({mark} AS jsonb)" if connection.vendor == "postgresql" else mark
 
 
+_READERS: dict[tuple[type[models.Model], str], tuple[list[str], str, list[tuple[int, Any, list[Any]]]]] = {}
+
+
+def _reader(model: type[models.Model]) -> tuple[list[str], str, list[tuple[int, Any, list[Any]]]]:
+    """(attribute names, the SELECT list, the converters per column) of ``model``, made once."""
+    key = (model, connection.vendor)
+    found = _READERS.get(key)
+    if found is None:
+        q = connection.ops.quote_name
+        fields = model._meta.concrete_fields
+        converters = []
+        for i, f in enumerate(fields):
+            col = f.get_col(model._meta.db_table)
+            conv = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
+            if conv:
+                converters.append((i, col, conv))
+        found = _READERS[key] = ([f.attname for f in fields], ", ".join(q(f.column) for f in fields), converters)
+    return found
+
+
 def _raw_one(model: type[models.Model], where: str, params: Sequence[Any], *, lock: bool = False) -> Any:
-    """One row of ``model`` as an instance (``QuerySet.raw``: no compiling, field converters kept)."""
-    q = connection.ops.quote_name
-    sql = f"SELECT * FROM {q(model._meta.db_table)} WHERE {where}"
+    """One row of ``model`` as an instance, or None.
+
+    - Read with the driver's cursor and built with ``Model.from_db``, the field converters
+      applied as the ORM would (dates on SQLite): ``QuerySet.raw`` cost ~0.3 ms a row, and a sync
+      round trip reads three (measured in process).
+    """
+    names, columns, converters = _reader(model)
+    sql = f"SELECT {columns} FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {where}"
     if lock and connection.vendor == "postgresql":
         sql += " FOR UPDATE"
-    found = list(model.objects.raw(sql, params))  # type: ignore[attr-defined]
-    return found[0] if found else None
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for i, col, conv in converters:
+        for f in conv:
+            values[i] = f(values[i], col, connection)
+    return model.from_db(connection.alias, names, values)
 
 
 def device_by_token_hash(token_hash: str) -> m.Device | None:
@@ -284,6 +317,35 @@ def device_synced(device_pk: int, cursor: int | None, pending: int | None) -> No
     with connection.cursor() as cur:
         cur.execute(f"UPDATE {q(m.Device._meta.db_table)} SET {', '.join(sets)} WHERE {q('id')} = %s",
                     [*params, device_pk])
+
+
+def events_after(village_pk: int, cursor: int, *, exclude_origin: str, limit: int) -> tuple[list[tuple], int]:
+    """The pull's rows: (seq, id, hlc, origin, entity, entity_id, op, data, actor) of the
+    village's events after ``cursor`` in order, at most ``limit``, leaving out ``exclude_origin``'s;
+    and the village's highest seq. Plain SQL: through the ORM an empty pull cost ~1 ms."""
+    q = connection.ops.quote_name
+    table = q(m.Event._meta.db_table)
+    cols = ", ".join(q(c) for c in ("seq", "event_id", "hlc", "origin", "entity", "entity_id", "op", "data", "actor"))
+    where = f"{q('village_id')} = %s AND {q('seq')} > %s"
+    params: list[Any] = [village_pk, cursor]
+    if exclude_origin:
+        where += f" AND {q('origin')} <> %s"
+        params.append(exclude_origin)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {cols} FROM {table} WHERE {where} ORDER BY {q('seq')} LIMIT %s", [*params, limit])
+        rows = cur.fetchall()
+        cur.execute(f"SELECT MAX({q('seq')}) FROM {table} WHERE {q('village_id')} = %s", [village_pk])
+        top = cur.fetchone()[0]
+    out = []
+    for seq, eid, hlc, origin, entity, entity_id, op, data, actor in rows:
+        if isinstance(eid, uuid.UUID):
+            eid = str(eid)
+        elif len(eid) == 32:  # SQLite keeps the 32 hex digits
+            eid = f"{eid[:8]}-{eid[8:12]}-{eid[12:16]}-{eid[16:20]}-{eid[20:]}"
+        if isinstance(data, (str, bytes)):
+            data = json.loads(data)
+        out.append((seq, eid, hlc, origin, entity, entity_id, op, data, actor))
+    return out, int(top or 0)
 
 
 # --- a pushed batch -------------------------------------------------------------------------------
