@@ -508,6 +508,9 @@ class Projector:
     - Also catches up once at start (a server stopped before projecting).
     """
 
+    RETRY_FIRST = 0.2  # seconds before trying again after a failed projection, doubling ...
+    RETRY_MAX = 5.0  # ... up to this
+
     def __init__(self, quiet: float = 0.5, max_lag: float = 10.0):
         self.quiet = quiet
         self.max_lag = max_lag
@@ -555,6 +558,7 @@ class Projector:
     def _run(self) -> None:
         from django.db import close_old_connections
 
+        retry = self.RETRY_FIRST
         while not self._stop.is_set():
             self._wake.wait(timeout=5.0)
             self._wake.clear()
@@ -568,10 +572,12 @@ class Projector:
                     close_old_connections()
                     if not catch_up(chunks=1):
                         break
+                    retry = self.RETRY_FIRST
                 except Exception:  # noqa: BLE001 - kept running; the console catches up on its own
-                    log.exception("projection failed; will retry")
-                    self._stop.wait(5.0)
-                    break
+                    # Soon at first (a lock held a moment too long), then less and less often.
+                    log.exception("projection failed; will retry in %.1f s", retry)
+                    self._stop.wait(retry)
+                    retry = min(self.RETRY_MAX, retry * 2)
 
 
 _projector: Projector | None = None
