@@ -129,6 +129,22 @@ def test_batch_sizer_settles_under_the_bytes_that_failed():
     assert b.budget is None  # a link that got better is used fully again
 
 
+def test_batch_sizer_looks_ahead_without_changing_and_aims_lower_after_a_level_switch():
+    # The next request is prepared while one is on the wire, sized as if that one came back fast.
+    from sync.client import BatchSizer
+
+    b = BatchSizer(size=200)
+    b.measured(12000, 200, level=5)  # the first request: level 5, 60 bytes an event
+    guess = b.ahead([12000, 12000])
+    assert b.size == 200 and b.good_in_row == 0 and b.fast_in_row == 0  # the sizer itself is untouched
+    assert guess.size == 800 and guess.fast_in_row == 2 and guess.cap_bytes == 32 * 1024
+    assert guess.level() == 2
+    # At level 2 an event takes more bytes than measured at level 5: the aim leaves more room.
+    assert guess.events() == int(32 * 1024 * 0.85 / 60)
+    guess.measured(13000, 200, level=2)
+    assert guess.events() == int(32 * 1024 * 0.95 / 65)
+
+
 def test_batch_sizer_grows_faster_and_compresses_lighter_on_a_fast_link():
     from sync.client import BatchSizer
 
