@@ -56,6 +56,7 @@ def test_a_small_push_and_its_check_take_one_round_trip(enrolled, add_errands):
     report = service.sync_now(db, sleep=_no_sleep)
     assert report.requests == 1 and report.pushed == 7 and report.check_ok is True
     assert state.count_waiting(db) == 0
+    assert state.last_result(db)["requests"] == 1  # the status bar's line counts it too
     assert not m.SyncIncident.objects.exists()
 
 

@@ -186,8 +186,10 @@ def sync_now(db: Database, *, client_factory: ClientFactory = _client,
     try:
         with _fewer_collections():
             _run(db, client, report, sizer or BatchSizer(), progress, cancelled, sleep)
+        report.requests = client.requests_made  # (before the summary: the status bar's line counts them)
         result = {"ok": True, "at": _now_text(), **report.summary()}
     except VillageError as exc:
+        report.requests = client.requests_made
         result = {"ok": False, "at": _now_text(), "error": exc.kind, "message": exc.message(), **report.summary()}
         _finish(db, report, started, result)
         raise
