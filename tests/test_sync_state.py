@@ -103,3 +103,37 @@ def test_sync_bookkeeping_commits_leave_the_connection_durable(village):
     except ValueError:
         pass
     assert village.execute("pragma synchronous").fetchone()[0] == 2
+
+
+def test_a_push_prepared_for_a_fast_link_is_encoded_again_for_a_slow_one(village):
+    # Prepared while a request was on the wire, a push is encoded as if that request comes back
+    # fast (zlib level 2). If the link proves slow, bytes are its time: level 5 before it goes.
+    from sync import protocol as p
+    from sync.client import BatchSizer
+    from villageagent.services import sync as service
+
+    _residents(village, 30)
+    batch_id, out = service._next_batch(village, 100)
+    assert batch_id is not None and out.fresh and out.last
+    light = p.compress(service._message(village, batch_id, out, limit=0), 2)
+    slow = BatchSizer()  # no fast round trip yet: level 5
+    same_id, same, body, level = service._fit(village, batch_id, out, light, 0, 2, slow)
+    assert level == 5 and same_id == batch_id and same is out
+    assert len(body) < len(light)
+    assert p.decompress(body)["batch"] == p.decompress(light)["batch"]
+    fast = BatchSizer(fast_in_row=1)  # a fast link keeps what was prepared
+    assert service._fit(village, batch_id, out, light, 0, 2, fast)[2] is light
+
+
+def test_a_prepared_push_that_never_went_leaves_the_outbox_one_from_before_stays(village):
+    from villageagent.services import sync as service
+
+    _residents(village, 6)
+    fresh_id, fresh = service._next_batch(village, 3)
+    with village.atomic():
+        state.put_outbox(village, "a" * 32, "http", [r[1] for r in state.waiting_rows(village, 10)[3:]])
+    old_id, old = service._next_batch(village, 3, skip={fresh_id})
+    assert old_id == "a" * 32 and not old.fresh
+    ready = [service.Prepared(fresh_id, fresh, b"", 0, 2), service.Prepared(old_id, old, b"", 0, 2)]
+    service._unprepare(village, ready)
+    assert ready == [] and [b for b, _ in state.outbox(village, "http")] == ["a" * 32]

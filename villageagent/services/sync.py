@@ -343,14 +343,15 @@ def _later_check(latest: dict | None, check: object) -> dict | None:
 class Outgoing:
     """A batch about to be pushed: its rows as read from the database, encoded on first use."""
 
-    __slots__ = ("rows", "_columns", "check", "last", "pulls")
+    __slots__ = ("rows", "_columns", "check", "last", "pulls", "fresh")
 
-    def __init__(self, rows: list[tuple], *, last: bool = False):
+    def __init__(self, rows: list[tuple], *, last: bool = False, fresh: bool = False):
         self.rows = rows
         self._columns: dict | None = None
         self.check: dict | None = None  # a pull request: the consistency check it carried
         self.last = last  # the queue's end: nothing was waiting after these rows when read
         self.pulls = False  # the request also asks for the township's new events
+        self.fresh = fresh  # a new batch (not one from the outbox, which may have been sent before)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -368,7 +369,7 @@ class Outgoing:
         return int(self.rows[-1][0]) if self.rows else 0
 
     def head(self, k: int) -> "Outgoing":
-        return Outgoing(self.rows[:k])
+        return Outgoing(self.rows[:k], fresh=True)
 
     def columns(self) -> dict:
         if self._columns is None:
@@ -407,7 +408,7 @@ def _fill(db: Database, net: ThreadPoolExecutor, client: TownshipClient, infligh
             return  # nothing more to push: the check waits until the pushes are answered
         batch_id, out, body, limit, level = nxt
         if batch_id is not None:
-            batch_id, out, body = _fit(db, batch_id, out, body, limit, level, sizer)
+            batch_id, out, body, level = _fit(db, batch_id, out, body, limit, level, sizer)
             sizer.measured(len(body), len(out), level)
         inflight.append((net.submit(_timed_exchange, client, body), batch_id, out, len(body)))
         if batch_id is None:
@@ -436,8 +437,13 @@ def _prepare(db: Database, client: TownshipClient, inflight: deque, sizer: Batch
 
 
 def _fit(db: Database, batch_id: str, out: "Outgoing", body: bytes, limit: int, level: int, sizer: BatchSizer
-         ) -> tuple[str, "Outgoing", bytes]:
-    """A push bigger than the link's budget, cut down (fewer events, a new batch id) until it fits."""
+         ) -> tuple[str, "Outgoing", bytes, int]:
+    """A push as the link now wants it: encoded again at a higher zlib level if it was prepared for
+    a faster link than the one met (there bytes are the time), and cut down (fewer events, a new
+    batch id) until it fits the link's budget. (batch id, batch, body, level)."""
+    if sizer.level() > level:
+        level = sizer.level()
+        body = p.compress(_message(db, batch_id, out, limit=limit), level)
     for _ in range(6):
         if not sizer.too_big(len(body), len(out)):
             break
@@ -449,7 +455,7 @@ def _fit(db: Database, batch_id: str, out: "Outgoing", body: bytes, limit: int, 
             out.pulls = limit > 0
             state.put_outbox(db, batch_id, "http", out.ids)
         body = p.compress(_message(db, batch_id, out, limit=limit), level)
-    return batch_id, out, body
+    return batch_id, out, body, level
 
 
 def _timed_exchange(client: TownshipClient, body: bytes) -> tuple[dict, float]:
@@ -460,11 +466,12 @@ def _timed_exchange(client: TownshipClient, body: bytes) -> tuple[dict, float]:
 
 
 def _unprepare(db: Database, ready: list[Prepared]) -> None:
-    """Forget the push prepared ahead: it never went on the wire, so its batch leaves the outbox
-    (no need to ask the township about it) and its events are cut anew for the link as it is now."""
+    """Forget the push prepared ahead. A new batch never went on the wire: it leaves the outbox
+    (no need to ask the township about it) and its events are cut anew for the link as it is now.
+    One taken from the outbox may have gone in an earlier sync: it stays there, to be asked about."""
     with transaction(db, durable=False):
         for item in ready:
-            if item.batch_id is not None:
+            if item.batch_id is not None and item.out.fresh:
                 state.drop_outbox(db, item.batch_id)
     ready.clear()
 
@@ -520,7 +527,7 @@ def _next_batch(db: Database, size: int, *, after_seq: int = 0, skip: set[str] |
     if not rows:
         return None, Outgoing([])
     batch_id = state.new_batch_id()
-    out = Outgoing(rows, last=len(rows) < size)
+    out = Outgoing(rows, last=len(rows) < size, fresh=True)
     with transaction(db, durable=False):
         state.put_outbox(db, batch_id, "http", out.ids)
     return batch_id, out
