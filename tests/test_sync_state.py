@@ -115,14 +115,24 @@ def test_a_push_prepared_for_a_fast_link_is_encoded_again_for_a_slow_one(village
     _residents(village, 30)
     batch_id, out = service._next_batch(village, 100)
     assert batch_id is not None and out.fresh and out.last
-    light = p.compress(service._message(village, batch_id, out, limit=0), 2)
+    prepared = service._encoded(village, batch_id, out, 0, 2, 0)
     slow = BatchSizer()  # no fast round trip yet: level 5
-    same_id, same, body, level = service._fit(village, batch_id, out, light, 0, 2, slow)
-    assert level == 5 and same_id == batch_id and same is out
-    assert len(body) < len(light)
-    assert p.decompress(body)["batch"] == p.decompress(light)["batch"]
+    sent = service._fit(village, prepared, slow, 0)
+    assert sent.level == 5 and sent.batch_id == batch_id and sent.out is out
+    assert len(sent.body) < len(prepared.body)
+    assert p.decompress(sent.body)["batch"] == p.decompress(prepared.body)["batch"]
     fast = BatchSizer(fast_in_row=1)  # a fast link keeps what was prepared
-    assert service._fit(village, batch_id, out, light, 0, 2, fast)[2] is light
+    assert service._fit(village, prepared, fast, 0) is prepared
+    # A push that pulls is encoded again if the cursor moved meanwhile (an answer brought events).
+    pulling = service._encoded(village, batch_id, out, 5000, 2, 0)
+    assert service._fit(village, pulling, fast, 0) is pulling
+    with village.atomic():
+        state.set_cursor(village, 42)
+    again = service._fit(village, pulling, fast, 0)
+    assert again is not pulling and p.decompress(again.body)["cursor"] == 42
+    # What the township is told is still to come: none, once this batch is stored.
+    assert p.decompress(again.body)["pending"] == 0
+    assert p.decompress(service._encoded(village, batch_id, out, 0, 2, 0).body)["pending"] == 0
 
 
 def test_a_prepared_push_that_never_went_leaves_the_outbox_one_from_before_stays(village):
@@ -134,6 +144,6 @@ def test_a_prepared_push_that_never_went_leaves_the_outbox_one_from_before_stays
         state.put_outbox(village, "a" * 32, "http", [r[1] for r in state.waiting_rows(village, 10)[3:]])
     old_id, old = service._next_batch(village, 3, skip={fresh_id})
     assert old_id == "a" * 32 and not old.fresh
-    ready = [service.Prepared(fresh_id, fresh, b"", 0, 2), service.Prepared(old_id, old, b"", 0, 2)]
+    ready = [service.Prepared(fresh_id, fresh, b"", 0, 2, 0), service.Prepared(old_id, old, b"", 0, 2, 0)]
     service._unprepare(village, ready)
     assert ready == [] and [b for b, _ in state.outbox(village, "http")] == ["a" * 32]

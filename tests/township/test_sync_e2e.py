@@ -57,6 +57,7 @@ def test_a_small_push_and_its_check_take_one_round_trip(enrolled, add_errands):
     assert report.requests == 1 and report.pushed == 7 and report.check_ok is True
     assert state.count_waiting(db) == 0
     assert state.last_result(db)["requests"] == 1  # the status bar's line counts it too
+    assert m.Device.objects.get().pending_reported == 0  # the console shows nothing left to come
     assert not m.SyncIncident.objects.exists()
 
 
@@ -97,6 +98,7 @@ class _FailOneInFlight(TownshipClient):
     answered: list[str] = []
     sent: list[str] = []
     asked: list[str] = []
+    log: list[tuple[str, str]] = []
 
     def exchange(self, msg):
         plain = p.decompress(msg) if isinstance(msg, bytes) else msg
@@ -105,9 +107,11 @@ class _FailOneInFlight(TownshipClient):
         with cls.lock:
             if "ask" in plain:
                 cls.asked.append(plain["ask"])
+                cls.log.append(("ask", plain["ask"]))
             if batch:
                 cls.pushes += 1
                 cls.sent.append(batch)
+                cls.log.append(("sent", batch))
                 fail = cls.pushes == 5
             else:
                 fail = False
@@ -118,6 +122,7 @@ class _FailOneInFlight(TownshipClient):
         if batch:
             with cls.lock:
                 cls.answered.append(batch)
+                cls.log.append(("answered", batch))
         return reply
 
 
@@ -136,10 +141,16 @@ def test_answers_behind_a_failed_request_are_kept_not_sent_again(enrolled, add_e
     assert report.retries >= 1 and report.check_ok is True and state.count_waiting(db) == 0
     failed = cls.sent[4]
     assert len(cls.sent) > 6  # pushes were on the wire behind the failed one
-    # Every batch the township answered went over the link exactly once, and none had to be
-    # asked about: an answer that arrived behind the failed request was applied, not thrown away.
-    assert all(cls.sent.count(b) == 1 for b in cls.answered if b != failed)
-    assert not set(cls.asked) & set(cls.answered)
+    # Once the township's answer to a batch had arrived, the batch never went over the link
+    # again and was never asked about: an answer that arrived behind the failed request was
+    # applied, not thrown away. (A request the test server itself drops may be sent again
+    # before it is answered; that is the ordinary retry.)
+    done: set[str] = set()
+    for what, b in cls.log:
+        assert not (what in ("sent", "ask") and b in done), (what, b)
+        if what == "answered":
+            done.add(b)
+    assert any(i > cls.sent.index(failed) for i in map(cls.sent.index, cls.answered))  # some came after it
     assert _server_events() == waiting
     assert not m.Batch.objects.filter(accepted=0, duplicates__gt=0).exists()
 

@@ -391,6 +391,7 @@ class Prepared(NamedTuple):
     body: bytes  # compressed, as it goes on the wire
     limit: int  # events it asks the township for
     level: int  # the zlib level of ``body``
+    cursor: int  # the pull cursor it carries
 
 
 def _fill(db: Database, net: ThreadPoolExecutor, client: TownshipClient, inflight: deque, depth: int,
@@ -406,10 +407,10 @@ def _fill(db: Database, net: ThreadPoolExecutor, client: TownshipClient, infligh
         nxt = ready.pop() if ready else _prepare(db, client, inflight, sizer, report)
         if nxt is None:
             return  # nothing more to push: the check waits until the pushes are answered
-        batch_id, out, body, limit, level = nxt
-        if batch_id is not None:
-            batch_id, out, body, level = _fit(db, batch_id, out, body, limit, level, sizer)
-            sizer.measured(len(body), len(out), level)
+        if nxt.batch_id is not None:
+            nxt = _fit(db, nxt, sizer, _on_wire(inflight))
+            sizer.measured(len(nxt.body), len(nxt.out), nxt.level)
+        batch_id, out, body = nxt.batch_id, nxt.out, nxt.body
         inflight.append((net.submit(_timed_exchange, client, body), batch_id, out, len(body)))
         if batch_id is None:
             return
@@ -432,30 +433,42 @@ def _prepare(db: Database, client: TownshipClient, inflight: deque, sizer: Batch
     # done without a request of its own for the check (a small sync: one round trip).
     limit = PULL_LIMIT if batch_id is None or out.last or (not inflight and client.requests_made == 0) else 0
     out.pulls = limit > 0
-    level = sizer.level()
-    return Prepared(batch_id, out, p.compress(_message(db, batch_id, out, limit=limit), level), limit, level)
+    return _encoded(db, batch_id, out, limit, sizer.level(), _on_wire(inflight))
 
 
-def _fit(db: Database, batch_id: str, out: "Outgoing", body: bytes, limit: int, level: int, sizer: BatchSizer
-         ) -> tuple[str, "Outgoing", bytes, int]:
-    """A push as the link now wants it: encoded again at a higher zlib level if it was prepared for
-    a faster link than the one met (there bytes are the time), and cut down (fewer events, a new
-    batch id) until it fits the link's budget. (batch id, batch, body, level)."""
-    if sizer.level() > level:
-        level = sizer.level()
-        body = p.compress(_message(db, batch_id, out, limit=limit), level)
+def _encoded(db: Database, batch_id: str | None, out: "Outgoing", limit: int, level: int, on_wire: int) -> Prepared:
+    cursor = state.cursor(db)
+    msg = _message(db, batch_id, out, limit=limit, on_wire=on_wire, cursor=cursor)
+    return Prepared(batch_id, out, p.compress(msg, level), limit, level, cursor)
+
+
+def _on_wire(inflight: deque) -> int:
+    """Events in the pushes on the wire."""
+    return sum(len(out) for _, b, out, _ in inflight if b)
+
+
+def _fit(db: Database, push: Prepared, sizer: BatchSizer, on_wire: int) -> Prepared:
+    """A push as it should go now:
+    - encoded again at a higher zlib level if it was prepared for a faster link than the one met
+      (there bytes are the time), or if it pulls and the cursor has moved since (an answer that
+      came meanwhile brought events: they are not asked for twice);
+    - cut down (fewer events, a new batch id) until it fits the link's budget."""
+    batch_id, out, limit = push.batch_id, push.out, push.limit
+    assert batch_id is not None
+    if sizer.level() > push.level or (limit and push.cursor != state.cursor(db)):
+        push = _encoded(db, batch_id, out, limit, max(push.level, sizer.level()), on_wire)
     for _ in range(6):
-        if not sizer.too_big(len(body), len(out)):
+        if not sizer.too_big(len(push.body), len(out)):
             break
-        keep = max(sizer.low, int(len(out) * sizer.limit() / len(body) * 0.9))
+        keep = max(sizer.low, int(len(out) * sizer.limit() / len(push.body) * 0.9))
         with transaction(db, durable=False):
             state.drop_outbox(db, batch_id)
             batch_id = state.new_batch_id()
             out = out.head(keep)
             out.pulls = limit > 0
             state.put_outbox(db, batch_id, "http", out.ids)
-        body = p.compress(_message(db, batch_id, out, limit=limit), level)
-    return batch_id, out, body, level
+        push = _encoded(db, batch_id, out, limit, push.level, on_wire)
+    return push
 
 
 def _timed_exchange(client: TownshipClient, body: bytes) -> tuple[dict, float]:
@@ -487,15 +500,22 @@ def _drain(db: Database, inflight: deque, report: SyncReport) -> None:
         if batch_id is not None:
             try:
                 _apply_reply(db, reply, batch_id, out.ids, report, sent_seqs=out.seqs)
-            except VillageError:
+            except (VillageError, ValueError, TypeError):
                 pass  # a malformed answer: the batch stays in the outbox and goes again
     inflight.clear()
 
 
-def _message(db: Database, batch_id: str | None, out: Outgoing, limit: int = PULL_LIMIT) -> dict:
-    msg = p.sync_request(cursor=state.cursor(db), batch_id=batch_id,
+def _message(db: Database, batch_id: str | None, out: Outgoing, limit: int = PULL_LIMIT, *, on_wire: int = 0,
+             cursor: int | None = None) -> dict:
+    """A sync request. ``pending`` tells the township how many events the laptop still has to send
+    once this request is stored (the console shows it): for a push, those waiting less this batch
+    and the pushes on the wire (``on_wire`` events)."""
+    waiting = state.count_waiting(db)
+    if batch_id is not None:
+        waiting = max(0, waiting - on_wire - len(out))
+    msg = p.sync_request(cursor=state.cursor(db) if cursor is None else cursor, batch_id=batch_id,
                          columns=out.columns() if batch_id is not None else None,
-                         limit=limit, pending=state.count_waiting(db), own=state.pull_own(db))
+                         limit=limit, pending=waiting, own=state.pull_own(db))
     if batch_id is None:
         msg["check"] = out.check = state.check(db)
     return msg
