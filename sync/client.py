@@ -282,8 +282,7 @@ class TownshipClient:
         text = self._post("/api/v1/ids", {"v": p.VERSION}).get("ids", "")
         if not isinstance(text, str) or len(text) % 32:
             raise SyncError("bad_answer", "乡镇服务器的回复不对。", retryable=True)
-        return [f"{text[i:i+8]}-{text[i+8:i+12]}-{text[i+12:i+16]}-{text[i+16:i+20]}-{text[i+20:i+32]}"
-                for i in range(0, len(text), 32)]
+        return [p.dash_uuid(text[i:i + 32]) for i in range(0, len(text), 32)]
 
     def report(self, kind: str, detail: dict[str, Any]) -> None:
         self._post("/api/v1/report", {"v": p.VERSION, "kind": kind, "detail": detail})

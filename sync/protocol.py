@@ -155,13 +155,13 @@ def _hex_values(col: str, n: int, name: str) -> list[str]:
     return [col[i:i + 32] for i in range(0, 32 * n, 32)]
 
 
-def _dash(h: str) -> str:
+def dash_uuid(h: str) -> str:
     """32 hex digits in the canonical UUID form."""
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _dashed(hexes: list[str]) -> list[str]:
-    return list(map(_dash, hexes))
+    return list(map(dash_uuid, hexes))
 
 
 class _DashedIds(Sequence[str]):
@@ -177,7 +177,7 @@ class _DashedIds(Sequence[str]):
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
             return _dashed(self.hexes[i])
-        return _dash(self.hexes[i])
+        return dash_uuid(self.hexes[i])
 
     def __eq__(self, other: object) -> bool:
         return list(self) == other if isinstance(other, list) else NotImplemented

@@ -126,12 +126,6 @@ class Event(models.Model):
         ]
         verbose_name = verbose_name_plural = "事件"
 
-    def as_wire(self, village_code: str) -> dict:
-        """The event as the protocol carries it (the caller knows the village's code)."""
-        return {"id": str(self.event_id), "hlc": self.hlc, "village": village_code, "origin": self.origin,
-                "entity": self.entity, "entity_id": self.entity_id, "op": self.op, "data": self.data,
-                "actor": self.actor}
-
 
 class Resident(models.Model):
     """A village's resident as derived from its events."""

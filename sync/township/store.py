@@ -38,7 +38,7 @@ from django.utils import timezone
 from sync.events import Event as WireEvent
 from sync.events import data_text
 from sync.hlc import Timestamp
-from sync.protocol import xor_hex_run
+from sync.protocol import dash_uuid, xor_hex_run
 from sync.township import models as m
 from sync.workflow import WORKFLOWS, fold
 
@@ -334,18 +334,16 @@ def events_after(village_pk: int, cursor: int, *, exclude_origin: str, limit: in
     with connection.cursor() as cur:
         cur.execute(f"SELECT {cols} FROM {table} WHERE {where} ORDER BY {q('seq')} LIMIT %s", [*params, limit])
         rows = cur.fetchall()
-        cur.execute(f"SELECT MAX({q('seq')}) FROM {table} WHERE {q('village_id')} = %s", [village_pk])
-        top = cur.fetchone()[0]
     out = []
     for seq, eid, hlc, origin, entity, entity_id, op, data, actor in rows:
         if isinstance(eid, uuid.UUID):
             eid = str(eid)
         elif len(eid) == 32:  # SQLite keeps the 32 hex digits
-            eid = f"{eid[:8]}-{eid[8:12]}-{eid[12:16]}-{eid[16:20]}-{eid[20:]}"
+            eid = dash_uuid(eid)
         if isinstance(data, (str, bytes)):
             data = json.loads(data)
         out.append((seq, eid, hlc, origin, entity, entity_id, op, data, actor))
-    return out, int(top or 0)
+    return out, max_seq(village_pk)
 
 
 # --- a pushed batch -------------------------------------------------------------------------------

@@ -116,18 +116,25 @@ def test_a_repeated_batch_after_projection_changes_nothing(deferred):
     assert store.behind() == [] and m.Event.objects.count() == 4
 
 
+def _push_and_wait(projector, device, batch_id, events, errands, *, seconds):
+    """Start ``projector``, push ``events`` and wait (at most ``seconds``) until the console has
+    ``errands`` errands; the projector is stopped either way. Returns when the wait ended."""
+    projector.start()
+    try:
+        ops.receive_batch(device, batch_id, events)
+        deadline = time.monotonic() + seconds
+        while m.Errand.objects.count() < errands and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return time.monotonic()
+    finally:
+        projector.stop()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_background_projector_follows_the_pushes():
     device = _device()
     eids, events = _errands(5)
-    projector = store.Projector(quiet=0.05, max_lag=1.0).start()
-    try:
-        ops.receive_batch(device, "batch-0006", events)
-        deadline = time.monotonic() + 10
-        while m.Errand.objects.count() < 5 and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        projector.stop()
+    _push_and_wait(store.Projector(quiet=0.05, max_lag=1.0), device, "batch-0006", events, 5, seconds=10)
     assert set(m.Errand.objects.values_list("entity_id", flat=True)) == set(eids)
     assert store.behind() == []
 
@@ -148,15 +155,7 @@ def test_background_projector_retries_soon_after_a_failure(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(store, "catch_up", flaky)
-    projector = store.Projector(quiet=0.0, max_lag=1.0).start()
-    try:
-        ops.receive_batch(device, "batch-0007", events)
-        deadline = time.monotonic() + 3
-        while m.Errand.objects.count() < 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        done = time.monotonic()
-    finally:
-        projector.stop()
+    done = _push_and_wait(store.Projector(quiet=0.0, max_lag=1.0), device, "batch-0007", events, 3, seconds=3)
     assert failures and set(m.Errand.objects.values_list("entity_id", flat=True)) == set(eids)
     assert done - failures[0] < 2.0
 
