@@ -156,9 +156,9 @@ def receive_batch(device: m.Device, batch_id: str, events: Any, *, via: str = "h
         def pick(column: Any) -> Any:
             return column if every or column is None else [column[i] for i in good]
 
-        rows = list(zip(*(pick(c) for c in (cols.hlc, cols.origin, cols.entity, cols.entity_id, cols.op, texts,
-                                             cols.actor))))
-        stored = insert_pushed(village, pick(cols.id), pick(cols.id_hex), rows, batch)
+        columns = (pick(cols.hlc), pick(cols.origin), pick(cols.entity), pick(cols.entity_id), pick(cols.op),
+                   pick(texts), pick(cols.actor))
+        stored = insert_pushed(village, pick(cols.id), pick(cols.id_hex), columns, batch)
         duplicates = len(good) - len(stored)
         if duplicates:
             # Not stored now: stored before, by this village (a duplicate) or by another (refused).

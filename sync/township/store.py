@@ -29,6 +29,7 @@ import uuid
 from collections import defaultdict
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import Any, Iterable, Iterator, Sequence
 
 from django.db import connection, models, transaction
@@ -157,7 +158,9 @@ def store_events(village: m.Village, events: Sequence[WireEvent], *, batch: m.Ba
         return result
     caught_up = village.projected_seq >= max_seq(village.pk)
     _insert_rows(village, _keys([e.id for e in fresh], None),
-                 [(e.hlc, e.origin, e.entity, e.entity_id, e.op, data_text(e.data), e.actor) for e in fresh], batch)
+                 ([e.hlc for e in fresh], [e.origin for e in fresh], [e.entity for e in fresh],
+                  [e.entity_id for e in fresh], [e.op for e in fresh], [data_text(e.data) for e in fresh],
+                  [e.actor for e in fresh]), batch)
     result.stored = len(fresh)
     fields = _count_stored(village, [e.id for e in fresh], [e.hlc for e in fresh])
     if caught_up:  # these events are projected below: nothing after the mark is left unprojected
@@ -348,21 +351,21 @@ def events_after(village_pk: int, cursor: int, *, exclude_origin: str, limit: in
 
 # --- a pushed batch -------------------------------------------------------------------------------
 
-def insert_pushed(village: m.Village, ids: Sequence[str], hexes: Sequence[str] | None, rows: Sequence[tuple],
+def insert_pushed(village: m.Village, ids: Sequence[str], hexes: Sequence[str] | None, columns: Columns,
                   batch: m.Batch) -> list[int]:
     """Store a pushed batch's events, skipping ids stored before; the positions actually stored.
 
-    - ``rows``: (hlc, origin, entity, entity_id, op, data_text, actor) per event, in the order of
-      ``ids`` (canonical UUID text; ``hexes`` the same as 32 hex digits, or None). The caller
-      holds the village's lock and has dropped repeated ids within the batch.
+    - ``columns``: (hlc, origin, entity, entity_id, op, data_text, actor), one list each, in the
+      order of ``ids`` (canonical UUID text; ``hexes`` the same as 32 hex digits, or None). The
+      caller holds the village's lock and has dropped repeated ids within the batch.
     - Counts, digest and HLC mark of the village are updated for the stored ones.
     """
-    if not rows:
+    if not ids:
         return []
     keys = _keys(ids, hexes)
-    inserted = _insert_rows(village, keys, rows, batch)
-    if inserted == len(rows):
-        fresh = list(range(len(rows)))
+    inserted = _insert_rows(village, keys, columns, batch)
+    if inserted == len(ids):
+        fresh = list(range(len(ids)))
     else:  # some were stored before: those rows belong to another batch
         q = connection.ops.quote_name
         mine: set[str] = set()
@@ -375,7 +378,8 @@ def insert_pushed(village: m.Village, ids: Sequence[str], hexes: Sequence[str] |
         fresh = [i for i, k in enumerate(keys) if str(k).replace("-", "").lower() in mine]
     if fresh:
         plain = hexes if hexes is not None else ids
-        _count_stored(village, [plain[i] for i in fresh], [rows[i][0] for i in fresh])
+        hlcs = columns[0]
+        _count_stored(village, [plain[i] for i in fresh], [hlcs[i] for i in fresh])
         save_counts(village)
     return fresh
 
@@ -390,15 +394,22 @@ def _keys(ids: Sequence[str], hexes: Sequence[str] | None) -> Sequence[Any]:
 ROWS_PER_INSERT = 100
 
 
-def _insert_rows(village: m.Village, keys: Sequence[Any], rows: Sequence[tuple], batch: m.Batch | None) -> int:
+# (hlc, origin, entity, entity_id, op, data as JSON text or its UTF-8 bytes, actor): one sequence
+# each, event by event.
+Columns = tuple[Sequence[str], Sequence[str], Sequence[str], Sequence[str], Sequence[str], Sequence[Any],
+                Sequence[str]]
+
+
+def _insert_rows(village: m.Village, keys: Sequence[Any], columns: Columns, batch: m.Batch | None) -> int:
     """``INSERT ... ON CONFLICT DO NOTHING`` of event rows; the number inserted.
 
     - Plain SQL instead of ``bulk_create``: the ORM spent most of a push compiling one VALUES
       tuple per row (measured: 3.7 s of 6 s for 16,000 rows).
     - ``ROWS_PER_INSERT`` rows per statement rather than ``executemany`` (one statement per row):
       5.2 against 6.5 µs per row in SQLite (measured on 40,000 events).
-    - ``keys``: the ids as ``_keys`` gives them; ``rows``: (hlc, origin, entity, entity_id, op, data as
-      JSON text, actor) in the same order.
+    - ``keys``: the ids as ``_keys`` gives them; ``columns``: the rest, in the same order.
+    - Each statement's parameters are laid out row by row with C-level passes (``zip`` and
+      ``chain``): a Python step per row cost ~3,000 CPU instructions more (measured).
     """
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     q = connection.ops.quote_name
@@ -411,7 +422,12 @@ def _insert_rows(village: m.Village, keys: Sequence[Any], rows: Sequence[tuple],
     # wrapper rewrites every %s of a 900-parameter statement on each call.
     sqlite = connection.vendor == "sqlite"
     mark = "?" if sqlite else "%s"
-    one = (f"({mark}, {mark}, {mark}, {mark}, {mark}, {mark}, {_json_param(mark)}, {mark}, {mark}, "
+    # The data comes as JSON text or as its UTF-8 bytes (``sync.jsontext.stored``): SQLite takes the
+    # bytes as text as they are; PostgreSQL's driver would send bytes as binary, so they are decoded.
+    data_mark = "CAST(? AS TEXT)" if sqlite else _json_param(mark)
+    if not sqlite:
+        columns = (*columns[:5], [t.decode("utf-8") if isinstance(t, bytes) else t for t in columns[5]], columns[6])
+    one = (f"({mark}, {mark}, {mark}, {mark}, {mark}, {mark}, {data_mark}, {mark}, {mark}, "
            f"{vpk}, TRUE, {'NULL' if bpk is None else bpk})")
 
     def statement(count: int) -> str:
@@ -420,14 +436,13 @@ def _insert_rows(village: m.Village, keys: Sequence[Any], rows: Sequence[tuple],
 
     full = statement(ROWS_PER_INSERT)
     inserted = 0
+    total = len(keys)
     connection.ensure_connection()
     with (closing(connection.connection.cursor()) if sqlite else connection.cursor()) as cur:
-        for i in range(0, len(rows), ROWS_PER_INSERT):
-            part = rows[i:i + ROWS_PER_INSERT]
-            params: list[Any] = []
-            for k, (hlc, origin, entity, entity_id, op, data, actor) in zip(keys[i:i + ROWS_PER_INSERT], part):
-                params += (k, hlc, origin, entity, entity_id, op, data, actor, now)
-            cur.execute(full if len(part) == ROWS_PER_INSERT else statement(len(part)), params)
+        for i in range(0, total, ROWS_PER_INSERT):
+            j = min(total, i + ROWS_PER_INSERT)
+            params = list(chain.from_iterable(zip(keys[i:j], *(c[i:j] for c in columns), repeat(now, j - i))))
+            cur.execute(full if j - i == ROWS_PER_INSERT else statement(j - i), params)
             inserted += max(cur.rowcount, 0)
     return inserted
 

@@ -195,3 +195,32 @@ def test_a_push_inside_durable_work_leaves_that_work_durable():
         with store.writing(durable=False):
             assert _durability() == "full"
         assert _durability() == "full"
+
+
+@pytest.mark.django_db
+def test_pushed_data_is_stored_as_the_same_json_text(deferred):
+    """The push binds each event's data as UTF-8 bytes where it can (SQLite takes them as text):
+    what is stored must be text, byte for byte the compact JSON ``data_text`` writes, Chinese as is."""
+    from django.db import connection
+
+    from sync.events import data_text
+
+    device = _device()
+    _, events = _errands(3)
+    events[0].data["note"] = "缺户口本原件\n第二行 \"引号\" \\ 反斜杠"
+    ack = ops.receive_batch(device, "batch-text-01", events)
+    assert ack["stored"] == 6 and ack["refused"] == []
+    q = connection.ops.quote_name
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute(f"SELECT {q('event_id')}, typeof({q('data')}), {q('data')} FROM {q(m.Event._meta.db_table)}")
+            rows = {str(uuid.UUID(eid)): (kind, text) for eid, kind, text in cur.fetchall()}
+            assert {kind for kind, _ in rows.values()} == {"text"}
+            assert {eid: text for eid, (_, text) in rows.items()} == {e.id: data_text(e.data) for e in events}
+        else:
+            cur.execute(f"SELECT {q('event_id')}, {q('data')}::text FROM {q(m.Event._meta.db_table)}")
+            import json
+
+            assert {str(eid): json.loads(text) for eid, text in cur.fetchall()} == {e.id: e.data for e in events}
+    stored = {str(e.event_id): e.data for e in m.Event.objects.all()}
+    assert stored == {e.id: e.data for e in events}
