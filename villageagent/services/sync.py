@@ -377,8 +377,8 @@ class Outgoing:
                 self._columns = {"n": 0}
             else:
                 _, ids, hlcs, villages, origins, entities, eids, ops, texts, actors = (list(c) for c in zip(*self.rows))
-                # Our own rows, written as JSON objects by this program: parsed in one call.
-                datas = jsontext.parse("[" + ",".join(texts) + "]")
+                # Our own rows, written as JSON objects by this program (UTF-8 bytes): parsed in one call.
+                datas = jsontext.parse(b"[" + b",".join(texts) + b"]")
                 self._columns = p.encode_columns(ids, hlcs, villages, origins, entities, eids, ops, datas, actors)
         return self._columns
 
@@ -530,9 +530,7 @@ def _next_batch(db: Database, size: int, *, after_seq: int = 0, skip: set[str] |
       request of ~100 bytes): if the link broke while the township's answer was on its way, the
       township has it, and its events need not cross the weak link a second time.
     """
-    for batch_id, ids in state.outbox(db, "http"):
-        if skip and batch_id in skip:
-            continue
+    for batch_id, ids in state.outbox(db, "http", skip=skip or ()):
         if len(ids) <= size:
             rows = state.rows_by_id(db, ids)
             if rows:

@@ -21,6 +21,7 @@ from typing import Any, Iterable
 
 from sqlite_utils import Database
 
+from sync import jsontext
 from sync.protocol import xor_hex_run
 from villageagent.storage.settings import get_raw, set_raw
 
@@ -89,7 +90,10 @@ def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-_ROW_COLS = "seq, " + _COLS
+# The data as its UTF-8 bytes (``CAST ... AS BLOB``): a push parses them as they are, where reading
+# them as text decoded each into a Python string only to encode it again (measured: 5,400 CPU
+# instructions an event, of the laptop's ~95,000).
+_ROW_COLS = "seq, id, hlc, village, origin, entity, entity_id, op, CAST(data AS BLOB), actor"
 
 
 # Which events the township still lacks is kept in ``sync_waiting`` (one row per waiting event,
@@ -102,8 +106,8 @@ _KNOWN_WHERE = "(pushed = 1 or (local = 1 and pushed = 0 and seq not in (select 
 
 def waiting_rows(db: Database, limit: int, after_seq: int = 0) -> list[tuple]:
     """The oldest events of this device not yet known to the township (after ``after_seq``), as
-    plain rows: (seq, id, hlc, village, origin, entity, entity_id, op, data as JSON text, actor) —
-    what a push encodes, without an object per event."""
+    plain rows: (seq, id, hlc, village, origin, entity, entity_id, op, data as UTF-8 JSON bytes,
+    actor) — what a push encodes, without an object per event."""
     return db.execute(f"select {_ROW_COLS} from events where seq in (select seq from sync_waiting where seq > ? "
                       f"order by seq limit ?) order by seq", [after_seq, limit]).fetchall()
 
@@ -230,13 +234,18 @@ def new_batch_id() -> str:
 
 def put_outbox(db: Database, batch_id: str, via: str, ids: list[str]) -> None:
     db.execute("insert or replace into sync_outbox (batch_id, via, event_ids, created_at) values (?, ?, ?, ?)",
-               [batch_id, via, json.dumps(ids), _now()])
+               [batch_id, via, jsontext.text(ids), _now()])
 
 
-def outbox(db: Database, via: str) -> list[tuple[str, list[str]]]:
-    rows = db.execute("select batch_id, event_ids from sync_outbox where via = ? order by created_at, batch_id",
-                      [via]).fetchall()
-    return [(r[0], json.loads(r[1])) for r in rows]
+def outbox(db: Database, via: str, skip: Iterable[str] = ()) -> list[tuple[str, list[str]]]:
+    """The batches sent by ``via`` and not yet acknowledged, oldest first, with their event ids;
+    those in ``skip`` (on the wire now) left out unread: a push reads the outbox before each batch,
+    and parsing the id lists of the ones in flight cost 3% of the laptop's push (measured)."""
+    skip = list(skip)
+    rows = db.execute(f"select batch_id, event_ids from sync_outbox where via = ? "
+                      f"and batch_id not in ({','.join('?' * len(skip))}) order by created_at, batch_id",
+                      [via, *skip]).fetchall()
+    return [(r[0], jsontext.parse(r[1])) for r in rows]
 
 
 def outbox_ids(db: Database, batch_id: str) -> list[str] | None:
