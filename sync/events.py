@@ -144,11 +144,11 @@ def _short(value: object) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 64
 
 
-def validate_columns(cols: Any) -> tuple[list[bytes | str | None], dict[int, EventError]]:
+def validate_columns(cols: Any) -> tuple[list[str | None], dict[int, EventError]]:
     """``validate_event`` for a whole decoded columnar list (``sync.protocol.Columns``) at once.
 
-    - Returns each event's data as stored (``jsontext.stored``: the UTF-8 bytes of ``data_text``,
-      or that text itself; None for a refused event) and the refusals by position. Same rules, same codes as ``validate_event``, in the same order
+    - Returns each event's data as stored (``data_text``; None for a refused event) and the
+      refusals by position. Same rules, same codes as ``validate_event``, in the same order
       (``tests/test_sync_protocol.py`` checks they agree), but a value repeated along a column
       (the village, the device, the entity kind) is checked once, and no object is made per event.
     """
@@ -184,17 +184,16 @@ def validate_columns(cols: Any) -> tuple[list[bytes | str | None], dict[int, Eve
             for i, v in enumerate(values):
                 if v in bad_values:
                     refuse(i, code)
-    texts: list[bytes | str | None]
+    texts: list[str | None]
     if codes.count(None) == n:  # the usual batch: every event passed, each data written in one C-level pass
-        written = list(map(jsontext.stored, cols.data))
-        # The limit counts characters (as ``validate_event``); a text has no more of them than bytes.
+        written = list(map(_compact, cols.data))
         if max(map(len, written), default=0) <= MAX_DATA_BYTES:
             return list(written), {}
         texts = list(written)
     else:
-        texts = [jsontext.stored(data) if code is None else None for code, data in zip(codes, cols.data)]
+        texts = [_compact(data) if code is None else None for code, data in zip(codes, cols.data)]
     for i, text in enumerate(texts):
-        if text is not None and len(text.decode("utf-8") if isinstance(text, bytes) else text) > MAX_DATA_BYTES:
+        if text is not None and len(text) > MAX_DATA_BYTES:
             codes[i] = "event_too_large"
             texts[i] = None
     bad = {i: EventError(c, _ERROR_TEXT[c]) for i, c in enumerate(codes) if c is not None}

@@ -30,17 +30,6 @@ def text(obj: Any) -> str:
         return _std(obj)
 
 
-def stored(obj: Any) -> bytes | str:
-    """``obj`` as compact JSON to store: UTF-8 bytes from orjson, or where orjson refuses it (see
-    above) the standard library's text. The township binds the bytes as text without decoding
-    them first (SQLite ``CAST(? AS TEXT)``): decoding each event's data into a Python string and
-    SQLite encoding it back cost more CPU instructions than writing it (measured)."""
-    try:
-        return orjson.dumps(obj)
-    except TypeError:
-        return _std(obj)
-
-
 def utf8(obj: Any) -> bytes:
     """``obj`` as compact JSON, UTF-8 encoded (raises ``UnicodeEncodeError`` for lone surrogates,
     as ``text(obj).encode()`` would)."""

@@ -264,8 +264,7 @@ def test_column_validation_agrees_with_one_by_one(evs):
             assert texts[i] is None
             continue
         assert i not in bad, (raw, bad[i].code)
-        text = texts[i]  # as stored: the UTF-8 bytes of the text where orjson wrote it, else the text
-        assert (text.decode("utf-8") if isinstance(text, bytes) else text) == data_text(event.data)
+        assert texts[i] == data_text(event.data)
         assert (wire.id[i], wire.hlc[i], wire.village[i], wire.origin[i], wire.entity_id[i], wire.actor[i]) == (
             event.id, event.hlc, event.village, event.origin, event.entity_id, event.actor)
 

@@ -394,9 +394,8 @@ def _keys(ids: Sequence[str], hexes: Sequence[str] | None) -> Sequence[Any]:
 ROWS_PER_INSERT = 100
 
 
-# (hlc, origin, entity, entity_id, op, data as JSON text or its UTF-8 bytes, actor): one sequence
-# each, event by event.
-Columns = tuple[Sequence[str], Sequence[str], Sequence[str], Sequence[str], Sequence[str], Sequence[Any],
+# (hlc, origin, entity, entity_id, op, data as JSON text, actor): one sequence each, event by event.
+Columns = tuple[Sequence[str], Sequence[str], Sequence[str], Sequence[str], Sequence[str], Sequence[str],
                 Sequence[str]]
 
 
@@ -422,12 +421,7 @@ def _insert_rows(village: m.Village, keys: Sequence[Any], columns: Columns, batc
     # wrapper rewrites every %s of a 900-parameter statement on each call.
     sqlite = connection.vendor == "sqlite"
     mark = "?" if sqlite else "%s"
-    # The data comes as JSON text or as its UTF-8 bytes (``sync.jsontext.stored``): SQLite takes the
-    # bytes as text as they are; PostgreSQL's driver would send bytes as binary, so they are decoded.
-    data_mark = "CAST(? AS TEXT)" if sqlite else _json_param(mark)
-    if not sqlite:
-        columns = (*columns[:5], [t.decode("utf-8") if isinstance(t, bytes) else t for t in columns[5]], columns[6])
-    one = (f"({mark}, {mark}, {mark}, {mark}, {mark}, {mark}, {data_mark}, {mark}, {mark}, "
+    one = (f"({mark}, {mark}, {mark}, {mark}, {mark}, {mark}, {_json_param(mark)}, {mark}, {mark}, "
            f"{vpk}, TRUE, {'NULL' if bpk is None else bpk})")
 
     def statement(count: int) -> str:

@@ -199,8 +199,8 @@ def test_a_push_inside_durable_work_leaves_that_work_durable():
 
 @pytest.mark.django_db
 def test_pushed_data_is_stored_as_the_same_json_text(deferred):
-    """The push binds each event's data as UTF-8 bytes where it can (SQLite takes them as text):
-    what is stored must be text, byte for byte the compact JSON ``data_text`` writes, Chinese as is."""
+    """What the push stores for each event's data is text, byte for byte the compact JSON
+    ``data_text`` writes, Chinese as is (the push writes its own SQL, not the ORM's)."""
     from django.db import connection
 
     from sync.events import data_text
