@@ -127,8 +127,12 @@ def _serve(args: argparse.Namespace) -> int:
         from waitress.server import create_server
 
         logging.basicConfig()
+        # A push body is read in 256 KiB pieces rather than waitress's 8 KiB: each piece is a turn of
+        # its I/O thread, which takes the interpreter from the worker storing the previous push
+        # (measured: a 10k push 0.50-0.57 s against 0.52-0.73 s, three runs each, alternating).
         server = create_server(application, host=args.host, port=args.port, threads=args.threads,
-                               ident="township-center", max_request_body_size=16 * 1024 * 1024)
+                               ident="township-center", max_request_body_size=16 * 1024 * 1024,
+                               recv_bytes=256 * 1024)
         _open_worker_databases(server.task_dispatcher, args.threads)
         server.run()
         return 0
