@@ -321,6 +321,8 @@ def encode_columns(ids: list[Any], hlcs: list[Any], villages: list[Any], origins
         first_of = dict(zip(reversed(entity_ids), range(n - 1, -1, -1)))
     else:
         first_of = {eid: i for i, eid in reversed(list(enumerate(entity_ids))) if type(eid) is str}
+    if len(datas) != n:
+        raise ProtocolError("bad_events", "事件内容的个数与事件数不符。")
     # Grouped with C-level passes (map, a stable sort by shape): a Python step per event cost
     # ~5,000 CPU instructions more (measured).
     key_lists = list(map(tuple, datas))

@@ -287,3 +287,13 @@ def test_hlc_columns_flag_only_well_formed(stamps):
         assert all(is_timestamp(h) for h in hlcs)
     if all(is_timestamp(h) for h in hlcs) and all(w >= 0 for w in walls[1:]):
         assert ok
+
+
+def test_encode_refuses_data_that_does_not_match_the_events():
+    """A data list shorter than the event list (a corrupt stored row) is a clear protocol error,
+    not an IndexError from deep inside the encoder."""
+    ids = ["11111111-1111-4111-8111-111111111111"]
+    with pytest.raises(p.ProtocolError) as caught:
+        p.encode_columns(ids, ["1770000000000-000000-dev1"], ["LTA01"], ["dev1"], ["errand"],
+                         ["22222222-2222-4222-8222-222222222222"], ["create"], [], ["李春燕"])
+    assert caught.value.code == "bad_events"

@@ -150,8 +150,12 @@ class _OpenDatabase:
       threads in turn, so after a start the first request on each thread paid for opening one:
       ~2.5 million CPU instructions (~1.5 ms) each, for the first six sync round trips (measured
       with a hardware counter). The query makes SQLite read the schema too.
-    - Every task waits for the others (``barrier``), so each thread takes exactly one.
+    - Every task waits for the others (``barrier``), so each thread takes exactly one; for at most
+      ``WAIT`` seconds, so a database that is slow to answer holds the other threads (and a stop
+      right after the start) no longer than that.
     """
+
+    WAIT = 0.5
 
     def __init__(self, barrier: "threading.Barrier"):
         self.barrier = barrier
@@ -168,7 +172,7 @@ class _OpenDatabase:
             logging.getLogger("sync.township").warning("could not open the database ahead", exc_info=True)
         finally:
             try:
-                self.barrier.wait(timeout=10)
+                self.barrier.wait(timeout=self.WAIT)
             except threading.BrokenBarrierError:
                 pass
 
@@ -181,8 +185,15 @@ class _OpenDatabase:
 
 def _open_worker_databases(dispatcher: Any, threads: int) -> None:
     barrier = threading.Barrier(threads)
-    for _ in range(threads):
-        dispatcher.add_task(_OpenDatabase(barrier))
+    # Queued before the threads are idle: waitress would warn of a queue that is not one.
+    queue_log = logging.getLogger("waitress.queue")
+    level = queue_log.level
+    queue_log.setLevel(logging.ERROR)
+    try:
+        for _ in range(threads):
+            dispatcher.add_task(_OpenDatabase(barrier))
+    finally:
+        queue_log.setLevel(level)
 
 
 def _fewer_collections() -> None:
