@@ -184,19 +184,16 @@ def validate_columns(cols: Any) -> tuple[list[str | None], dict[int, EventError]
             for i, v in enumerate(values):
                 if v in bad_values:
                     refuse(i, code)
-    texts: list[str | None]
-    if codes.count(None) == n:  # the usual batch: every event passed, each data written in one C-level pass
-        written = list(map(_compact, cols.data))
-        if max(map(len, written), default=0) <= MAX_DATA_BYTES:
-            return list(written), {}
-        texts = list(written)
-    else:
-        texts = [_compact(data) if code is None else None for code, data in zip(codes, cols.data)]
-    for i, text in enumerate(texts):
-        if text is not None and len(text) > MAX_DATA_BYTES:
-            codes[i] = "event_too_large"
-            texts[i] = None
-    bad = {i: EventError(c, _ERROR_TEXT[c]) for i, c in enumerate(codes) if c is not None}
+    passed = codes.count(None) == n  # the usual batch: each data written in one C-level pass
+    texts: list[str | None] = (list(map(_compact, cols.data)) if passed else
+                               [_compact(data) if code is None else None for code, data in zip(codes, cols.data)])
+    if max(map(len, filter(None, texts)), default=0) > MAX_DATA_BYTES:
+        for i, text in enumerate(texts):
+            if text is not None and len(text) > MAX_DATA_BYTES:
+                codes[i] = "event_too_large"
+                texts[i] = None
+        passed = False
+    bad = {} if passed else {i: EventError(c, _ERROR_TEXT[c]) for i, c in enumerate(codes) if c is not None}
     return texts, bad
 
 

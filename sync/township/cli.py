@@ -179,9 +179,6 @@ class _OpenDatabase:
     def cancel(self) -> None:  # waitress calls this for a task still queued at shutdown
         self.barrier.abort()
 
-    def defer(self) -> None:
-        pass
-
 
 def _open_worker_databases(dispatcher: Any, threads: int) -> None:
     barrier = threading.Barrier(threads)
