@@ -92,6 +92,49 @@ class CountingProxy:
         self.sock.close()
 
 
+class ProxyProcess:
+    """The counting proxy in a process of its own, as the peer's is (``count_proxy.js``): its
+    threads then take no time from the laptop's process, whose sync is what is timed."""
+
+    def __init__(self, target_port: int):
+        self.proc = subprocess.Popen([sys.executable, __file__, "--proxy", str(target_port)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._in, self._out = self.proc.stdin, self.proc.stdout
+        self.port = int(self._out.readline())
+
+    def _ask(self, command: str) -> dict:
+        self._in.write(command + "\n")
+        self._in.flush()
+        return json.loads(self._out.readline())
+
+    def counts(self) -> dict:
+        return self._ask("counts")
+
+    def reset(self) -> None:
+        self._ask("reset")
+
+    def close(self) -> None:
+        try:
+            self._in.close()
+        finally:
+            self.proc.wait(timeout=10)
+
+
+def _serve_proxy(target_port: int) -> int:
+    """``--proxy PORT``: a counting proxy to PORT; prints its own port, then answers ``counts``
+    and ``reset`` read from standard input (one JSON line each); ends when the input does."""
+    proxy = CountingProxy(target_port)
+    print(proxy.port, flush=True)
+    for line in sys.stdin:
+        if line.strip() == "reset":
+            proxy.reset()
+        print(json.dumps({"sent": proxy.sent, "received": proxy.received, "connections": proxy.connections}),
+              flush=True)
+    proxy.close()
+    return 0
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -179,7 +222,7 @@ def run(n: int, seed: int, workdir: Path, generator_ids: bool = False) -> dict:
         records = _records(n, seed)
         events = load_village(db, records, generator_ids)
         service.enroll(db, base, code)
-        proxy = CountingProxy(port)
+        proxy = ProxyProcess(port)
         via = f"http://127.0.0.1:{proxy.port}"
 
         def factory(conn):
@@ -188,10 +231,12 @@ def run(n: int, seed: int, workdir: Path, generator_ids: bool = False) -> dict:
         started = time.perf_counter()
         report = service.sync_now(db, client_factory=factory)
         seconds = time.perf_counter() - started
-        first = {"requests": report.requests, "sent": proxy.sent, "received": proxy.received}
+        counts = proxy.counts()
+        first = {"requests": report.requests, "sent": counts["sent"], "received": counts["received"]}
         proxy.reset()
         quiet = service.sync_now(db, client_factory=factory)
-        quiet_bytes = proxy.sent + proxy.received
+        counts = proxy.counts()
+        quiet_bytes = counts["sent"] + counts["received"]
         db.close()
         return {
             "records": n, "events": events, "ids": "generator" if generator_ids else "app",
@@ -217,9 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20261126)
     ap.add_argument("--runs", type=int, default=1, help="repeat and report the median by time")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--proxy", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--generator-ids", action="store_true",
                     help="use the generator's random ids as errand ids (as this bench did before), not the app's")
     args = ap.parse_args(argv)
+    if args.proxy:
+        return _serve_proxy(args.proxy)
     results = []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp:
