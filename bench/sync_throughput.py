@@ -225,8 +225,8 @@ def run(n: int, seed: int, workdir: Path, generator_ids: bool = False) -> dict:
         proxy = ProxyProcess(port)
         via = f"http://127.0.0.1:{proxy.port}"
 
-        def factory(conn):
-            return TownshipClient(via, conn.token)
+        def factory(conn):  # as the app's own (services.sync._client), through the proxy
+            return TownshipClient(via, conn.token, encoding=conn.encoding)
 
         started = time.perf_counter()
         report = service.sync_now(db, client_factory=factory)

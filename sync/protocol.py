@@ -25,8 +25,11 @@ import operator
 import re
 import zlib
 from dataclasses import dataclass
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
+from itertools import compress as compress_items
 from typing import Any, Sequence, TypeGuard
+
+import zstandard
 
 from sync import jsontext
 
@@ -52,13 +55,45 @@ class ProtocolError(ValueError):
 
 # --- bytes <-> messages ------------------------------------------------------------------------
 
-def compress(obj: Any, level: int = 5) -> bytes:
-    return zlib.compress(jsontext.utf8(obj), level)
+# Content codings a body may travel in, best first. zstd (where both sides have it) against zlib
+# on the bench's pushes (measured, 500-event batches): a third of the laptop's compression work
+# and of the township's decompression, and 8% fewer bytes at the fast level.
+ZSTD, DEFLATE, IDENTITY = "zstd", "deflate", "identity"
+ENCODINGS = (ZSTD, DEFLATE)
+# The effort levels callers ask for (zlib's numbers, as before zstd) and the zstd level each means:
+# 2 where the link is fast (the CPU is the time: zstd 1), 5 where it is not (zstd 6: zlib 5's work,
+# 3% fewer bytes; zstd 3 was no smaller than zstd 1 on some batches, measured), 9 where only bytes
+# count (zstd 15: ~10% smaller again, at ~60 µs an event).
+_ZSTD_LEVEL = {2: 1, 5: 6, 9: 15}
 
 
-def inflate(body: bytes, *, encoded: bool = True, limit: int = MAX_BODY) -> bytes:
-    """The message's JSON bytes: inflated with a bound (``encoded``), or checked for size."""
-    if not encoded:
+def _zstd_level(level: int) -> int:
+    return _ZSTD_LEVEL[2] if level <= 2 else _ZSTD_LEVEL[5] if level <= 5 else _ZSTD_LEVEL[9]
+
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_zstd_out: dict[int, Any] = {}
+
+
+def compress(obj: Any, level: int = 5, encoding: str = DEFLATE) -> bytes:
+    """A message as a body in ``encoding`` (``level``: 2, 5 or 9, see ``_ZSTD_LEVEL``)."""
+    raw = jsontext.utf8(obj)
+    if encoding == ZSTD:
+        zl = _zstd_level(level)
+        c = _zstd_out.get(zl)
+        if c is None:  # one compressor per level, shared: each call is independent (thread-safe)
+            c = _zstd_out[zl] = zstandard.ZstdCompressor(level=zl)
+        return c.compress(raw)
+    if encoding == IDENTITY:
+        return raw
+    return zlib.compress(raw, level)
+
+
+def inflate(body: bytes, *, encoding: str = DEFLATE, limit: int = MAX_BODY) -> bytes:
+    """The message's JSON bytes: decompressed with a bound, or (``identity``) checked for size."""
+    if encoding == ZSTD:
+        return _unzstd(body, limit)
+    if encoding != DEFLATE:
         if len(body) > limit:
             raise ProtocolError("too_large", "请求内容太大。", 413)
         return body
@@ -71,6 +106,30 @@ def inflate(body: bytes, *, encoded: bool = True, limit: int = MAX_BODY) -> byte
         raise ProtocolError("too_large", "请求内容太大。", 413)
     if not d.eof:
         raise ProtocolError("bad_compression", "请求内容不完整。")
+    return raw
+
+
+def _unzstd(body: bytes, limit: int) -> bytes:
+    """One zstd frame, bounded before anything is allocated: the frame must declare its size (our
+    compressor always does) and that size must be within ``limit``; zstd itself refuses a frame
+    that holds more than it declares. Nothing may follow the frame."""
+    try:
+        size = zstandard.get_frame_parameters(body).content_size
+    except zstandard.ZstdError:
+        raise ProtocolError("bad_compression", "请求内容无法解压。") from None
+    if size in (zstandard.CONTENTSIZE_UNKNOWN, zstandard.CONTENTSIZE_ERROR):
+        raise ProtocolError("bad_compression", "请求内容没有注明解压后的大小。")
+    if size > limit:
+        raise ProtocolError("too_large", "请求内容太大。", 413)
+    d = zstandard.ZstdDecompressor().decompressobj()
+    try:
+        raw = d.decompress(body)
+    except zstandard.ZstdError:
+        raise ProtocolError("bad_compression", "请求内容无法解压。") from None
+    if not d.eof:
+        raise ProtocolError("bad_compression", "请求内容不完整。")
+    if d.unused_data or len(raw) != size:
+        raise ProtocolError("bad_compression", "请求内容在压缩数据之后还有多余的字节。")
     return raw
 
 
@@ -89,9 +148,12 @@ def parse(raw: bytes) -> Any:
         raise ProtocolError("bad_json", "请求内容不是有效的JSON。") from None
 
 
-def decompress(body: bytes, *, encoded: bool = True, limit: int = MAX_BODY) -> Any:
-    """Inflate (bounded) and parse a message; ``encoded=False`` for a plain JSON body."""
-    return parse(inflate(body, encoded=encoded, limit=limit))
+def decompress(body: bytes, *, encoding: str | None = None, limit: int = MAX_BODY) -> Any:
+    """Decompress (bounded) and parse a message. Without ``encoding``, told from the body itself:
+    a zstd frame starts with its magic number, which no zlib stream can start with."""
+    if encoding is None:
+        encoding = ZSTD if body[:4] == _ZSTD_MAGIC else DEFLATE
+    return parse(inflate(body, encoding=encoding, limit=limit))
 
 
 def _too_deep(value: Any, limit: int) -> bool:
@@ -300,10 +362,17 @@ def encode_events(events: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def encode_columns(ids: list[Any], hlcs: list[Any], villages: list[Any], origins: list[Any], entities: list[Any],
-                   entity_ids: list[Any], ops: list[Any], datas: list[dict[str, Any]], actors: list[Any]
-                   ) -> dict[str, Any]:
+                   entity_ids: list[Any], ops: list[Any], datas: list[dict[str, Any]] | None, actors: list[Any],
+                   *, data_texts: list[bytes] | None = None) -> dict[str, Any]:
     """Events given column by column into the columnar wire form (the village's push reads its
-    rows straight into these lists)."""
+    rows straight into these lists).
+
+    - ``data_texts`` instead of ``datas``: each event's data as the JSON object text it is stored
+      as (UTF-8), sent as it is, one object per event (``"data"``), not grouped by shape. The
+      laptop then neither parses nor regroups anything: 70% less of its work per pushed event,
+      and the township builds no object from columns (measured on the bench's records; it costs
+      ~5% more bytes at zstd's fast level, so it is for large batches on a fast link).
+    """
     n = len(ids)
     out: dict[str, Any] = {"n": n}
     if not n:
@@ -314,6 +383,13 @@ def encode_columns(ids: list[Any], hlcs: list[Any], villages: list[Any], origins
                          ("actor", actors)):
         out[name] = _table_column(values)
     out["eid"] = _uuid_column(entity_ids)
+    if data_texts is not None:
+        if len(data_texts) != n:
+            raise ProtocolError("bad_events", "事件内容的个数与事件数不符。")
+        out["data"] = jsontext.raw_array(data_texts)
+        return out
+    if datas is None:
+        raise ValueError("encode_columns needs datas or data_texts")
     # Data grouped by shape (its key list), stored column by column: all names together, all ID
     # numbers together... A value equal to an entity id of this batch (an errand's resident_id)
     # becomes a reference to that event instead of 32 more hex digits.
@@ -413,6 +489,11 @@ def decode_columns(col: Any) -> Columns:
     hlcs, hlc_ok = _hlc_values(col.get("hlc"), n)
     strings = {c: _table_values(col.get(c), n, c) for c in _STRING_COLUMNS}
     eids = _uuid_values(col.get("eid"), n, "eid")
+    if "data" in col:
+        if "dk" in col or "dv" in col or "ds" in col or "ref" in col:
+            raise ProtocolError("bad_events", "事件内容只能用一种形式（data 或 dk/ds/dv）。")
+        return Columns(n, ids, hlcs, strings["village"], strings["origin"], strings["entity"], eids, strings["op"],
+                       _data_rows(col["data"], n), strings["actor"], id_hex, hlc_ok, isinstance(col.get("eid"), str))
     shapes = col.get("dk")
     if not isinstance(shapes, list) or not all(isinstance(s, list) and all(isinstance(k, str) for k in s)
                                                for s in shapes):
@@ -458,6 +539,28 @@ def decode_columns(col: Any) -> Columns:
             datas[i][shapes[shape_idx[i]][k]] = eids[j]
     return Columns(n, ids, hlcs, strings["village"], strings["origin"], strings["entity"], eids, strings["op"], datas,
                    strings["actor"], id_hex, hlc_ok, isinstance(col.get("eid"), str))
+
+
+_NESTED = frozenset((list, dict))
+
+
+def _data_rows(data: Any, n: int) -> list[dict[str, Any]]:
+    """The ``"data"`` form: one JSON object per event, checked as a container with C-level passes.
+    Nesting below a value is walked only where a value's own items are containers again."""
+    rows = _list(data, n, "data")
+    if n and set(map(type, rows)) != {dict}:
+        raise ProtocolError("bad_events", "列 data 的每一项都应为对象。")
+    values = list(chain.from_iterable(map(dict.values, rows)))
+    nested = list(compress_items(values, map(_NESTED.__contains__, map(type, values))))
+    if nested:
+        inner = list(chain.from_iterable(map(_items, nested)))
+        if not _FLAT.issuperset(map(type, inner)) and _too_deep(inner, MAX_DEPTH - 1):
+            raise ProtocolError("too_deep", "事件内容嵌套太深。")
+    return rows
+
+
+def _items(value: list[Any] | dict[str, Any]) -> Any:
+    return value.values() if type(value) is dict else value
 
 
 def decode_events(col: Any) -> list[dict[str, Any]]:

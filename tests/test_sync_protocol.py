@@ -160,6 +160,12 @@ def test_batch_sizer_grows_faster_and_compresses_lighter_on_a_fast_link():
     assert fast.level() == 5
     fast.failed(20000)
     assert fast.fast_in_row == 0 and fast.good_in_row == 0
+    for _ in range(3):
+        fast.worked(9000, 0.02)
+    assert fast.fast_in_row == 3 and fast.level() == 9  # a failure remembered: the fewest bytes
+    while fast.budget is not None:
+        fast.worked(9000, 0.02)
+    assert fast.level() == 2  # forgotten after many good trips: the fast level again
 
 
 def test_json_writing_matches_the_standard_library_where_orjson_cannot():
@@ -297,3 +303,130 @@ def test_encode_refuses_data_that_does_not_match_the_events():
         p.encode_columns(ids, ["1770000000000-000000-dev1"], ["LTA01"], ["dev1"], ["errand"],
                          ["22222222-2222-4222-8222-222222222222"], ["create"], [], ["李春燕"])
     assert caught.value.code == "bad_events"
+
+
+# --- zstd bodies and the data-as-stored form --------------------------------------------------
+
+def _rows_form(evs):
+    """``evs`` in the wire form the laptop uses for large batches: each data as its JSON text."""
+    import orjson
+
+    cols = [[e[k] for e in evs] for k in ("id", "hlc", "village", "origin", "entity", "entity_id", "op")]
+    return p.encode_columns(*cols, None, [e["actor"] for e in evs], data_texts=[orjson.dumps(e["data"]) for e in evs])
+
+
+@settings(max_examples=200, deadline=None)
+@given(events())
+def test_the_data_as_stored_form_decodes_to_the_same_events(evs):
+    for coding in (p.ZSTD, p.DEFLATE):
+        wire = p.compress({"v": 1, "events": _rows_form(evs)}, 2, coding)
+        assert p.decode_events(p.decompress(wire)["events"]) == evs
+        assert p.decode_events(p.decompress(wire, encoding=coding)["events"]) == evs
+
+
+def test_both_data_forms_refuse_the_same_nesting():
+    def nested(depth):
+        v = "x"
+        for _ in range(depth):
+            v = [v]
+        return {"a": v, "b": {"c": v}}
+
+    for depth in (29, 30, 31, 40):
+        evs = [{"id": str(uuid.uuid4()), "hlc": Timestamp(1, 0, "dev1").encode(), "village": "LTA01", "origin": "dev1",
+                "entity": "errand", "entity_id": str(uuid.uuid4()), "op": "create", "data": nested(depth), "actor": ""}]
+        outcomes = []
+        for form in (p.encode_events(evs), _rows_form(evs)):
+            try:
+                outcomes.append(p.decode_events(p.parse(p.compress(form, 2, p.IDENTITY))) == evs)
+            except p.ProtocolError as exc:
+                outcomes.append(exc.code)
+        assert outcomes[0] == outcomes[1], (depth, outcomes)
+    assert outcomes == ["too_deep", "too_deep"]  # the deepest one
+
+
+@pytest.mark.parametrize("data, code", [
+    ([{"a": 1}], "bad_events"),  # one object for two events
+    ([{"a": 1}, [1]], "bad_events"),  # not an object
+    ([{"a": 1}, "x"], "bad_events"),
+    ({"a": 1}, "bad_events"),
+])
+def test_a_broken_data_column_is_refused_with_a_code(data, code):
+    evs = [{"id": str(uuid.uuid4()), "hlc": Timestamp(1, i, "dev1").encode(), "village": "LTA01", "origin": "dev1",
+            "entity": "errand", "entity_id": str(uuid.uuid4()), "op": "create", "data": {}, "actor": ""}
+           for i in range(2)]
+    form = {**_rows_form(evs), "data": data}
+    with pytest.raises(p.ProtocolError) as info:
+        p.decode_columns(p.parse(p.compress(form, 2, p.IDENTITY)))
+    assert info.value.code == code
+    both = {**p.encode_events(evs), "data": [{}, {}]}  # one form or the other, never both
+    with pytest.raises(p.ProtocolError) as info:
+        p.decode_columns(both)
+    assert info.value.code == "bad_events"
+
+
+def test_a_zstd_body_is_bounded_before_it_is_unpacked():
+    import struct
+
+    import zstandard
+
+    good = p.compress({"v": 1, "cursor": 0}, 2, p.ZSTD)
+    assert good[:4] == b"\x28\xb5\x2f\xfd" and p.decompress(good) == {"v": 1, "cursor": 0}
+    big = zstandard.ZstdCompressor(level=1).compress(b"[" + b"0," * (30 * 1024 * 1024) + b"0]")
+    with pytest.raises(p.ProtocolError) as info:  # declares 60 MB: refused before allocating it
+        p.decompress(big)
+    assert info.value.code == "too_large" and info.value.status == 413
+    unsized = zstandard.ZstdCompressor(level=1, write_content_size=False).compress(b'{"v":1}')
+    lying = bytearray(zstandard.ZstdCompressor(level=1).compress(b"0" * 100000))
+    at = bytes(lying[:16]).find(struct.pack("<I", 100000))
+    lying[at:at + 4] = struct.pack("<I", 100)  # says 100 bytes, holds 100,000
+    for broken in (unsized, good[:-3], good + b"more", bytes(lying), b"\x28\xb5\x2f\xfd" + b"x" * 20):
+        with pytest.raises(p.ProtocolError) as info:
+            p.decompress(broken, encoding=p.ZSTD)
+        assert info.value.code == "bad_compression", broken[:8]
+
+
+class _OldTownship:
+    """A requests adapter answering like a township from before zstd: a zstd body is refused with
+    415 ``bad_encoding``; its answers say nothing about codings. Records what came."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def send(self, request, **_):
+        import io
+        import json as std_json
+
+        import requests
+        import urllib3
+
+        coding = request.headers.get("Content-Encoding")
+        self.seen.append(coding)
+        if coding == "zstd":
+            status, obj = 415, {"error": {"code": "bad_encoding", "message": "只支持 deflate 压缩的请求。"}}
+        else:
+            status, obj = 200, {"v": 1, "cursor": p.decompress(request.body, encoding=coding)["cursor"] + 1}
+        resp = requests.Response()
+        resp.status_code = status
+        resp.raw = urllib3.HTTPResponse(body=io.BytesIO(std_json.dumps(obj).encode()), preload_content=False)
+        resp.headers["Content-Type"] = "application/json"
+        resp.request = request
+        return resp
+
+    def close(self):
+        pass
+
+
+def test_a_township_that_refuses_zstd_gets_the_request_again_in_deflate():
+    import requests
+
+    from sync.client import TownshipClient
+
+    old = _OldTownship()
+    session = requests.Session()
+    session.mount("http://old.township", old)
+    client = TownshipClient("http://old.township", "t" * 40, session=session, encoding="zstd")
+    body = p.compress({"v": 1, "cursor": 7}, 2, p.ZSTD)
+    assert client.exchange(body, p.ZSTD) == {"v": 1, "cursor": 8}  # the same request, in deflate
+    assert old.seen == ["zstd", "deflate"] and client.encoding == "deflate"
+    assert client.exchange({"v": 1, "cursor": 1})["cursor"] == 2  # from now on deflate at once
+    assert old.seen == ["zstd", "deflate", "deflate"]

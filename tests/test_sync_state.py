@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import sqlite_utils
 
 from villageagent.storage import sync_state as state
@@ -105,9 +107,10 @@ def test_sync_bookkeeping_commits_leave_the_connection_durable(village):
     assert village.execute("pragma synchronous").fetchone()[0] == 2
 
 
-def test_a_push_prepared_for_a_fast_link_is_encoded_again_for_a_slow_one(village):
+@pytest.mark.parametrize("coding", ["deflate", "zstd"])
+def test_a_push_prepared_for_a_fast_link_is_encoded_again_for_a_slow_one(village, coding):
     # Prepared while a request was on the wire, a push is encoded as if that request comes back
-    # fast (zlib level 2). If the link proves slow, bytes are its time: level 5 before it goes.
+    # fast (level 2). If the link proves slow, bytes are its time: level 5 before it goes.
     from sync import protocol as p
     from sync.client import BatchSizer
     from villageagent.services import sync as service
@@ -115,24 +118,30 @@ def test_a_push_prepared_for_a_fast_link_is_encoded_again_for_a_slow_one(village
     _residents(village, 30)
     batch_id, out = service._next_batch(village, 100)
     assert batch_id is not None and out.fresh and out.last
-    prepared = service._encoded(village, batch_id, out, 0, 2, 0)
+    prepared = service._encoded(village, batch_id, out, 0, 2, 0, coding)
     slow = BatchSizer()  # no fast round trip yet: level 5
-    sent = service._fit(village, prepared, slow, 0)
-    assert sent.level == 5 and sent.batch_id == batch_id and sent.out is out
-    assert len(sent.body) < len(prepared.body)
-    assert p.decompress(sent.body)["batch"] == p.decompress(prepared.body)["batch"]
+    sent = service._fit(village, prepared, slow, 0, coding)
+    assert sent.level == 5 and sent.batch_id == batch_id and sent.out is out and sent.encoding == coding
+    assert sent.body == p.compress(p.decompress(prepared.body), 5, coding)  # the same message, harder
+    if coding == "deflate":  # (zstd's harder levels win only on larger batches than these 30 events)
+        assert len(sent.body) < len(prepared.body)
     fast = BatchSizer(fast_in_row=1)  # a fast link keeps what was prepared
-    assert service._fit(village, prepared, fast, 0) is prepared
+    assert service._fit(village, prepared, fast, 0, coding) is prepared
+    # Learned meanwhile that the township takes another coding: encoded again in that one.
+    other = "deflate" if coding == "zstd" else "zstd"
+    switched = service._fit(village, prepared, fast, 0, other)
+    assert switched.encoding == other and switched.batch_id == batch_id
+    assert p.decompress(switched.body, encoding=other)["batch"] == p.decompress(prepared.body)["batch"]
     # A push that pulls is encoded again if the cursor moved meanwhile (an answer brought events).
-    pulling = service._encoded(village, batch_id, out, 5000, 2, 0)
-    assert service._fit(village, pulling, fast, 0) is pulling
+    pulling = service._encoded(village, batch_id, out, 5000, 2, 0, coding)
+    assert service._fit(village, pulling, fast, 0, coding) is pulling
     with village.atomic():
         state.set_cursor(village, 42)
-    again = service._fit(village, pulling, fast, 0)
+    again = service._fit(village, pulling, fast, 0, coding)
     assert again is not pulling and p.decompress(again.body)["cursor"] == 42
     # What the township is told is still to come: none, once this batch is stored.
     assert p.decompress(again.body)["pending"] == 0
-    assert p.decompress(service._encoded(village, batch_id, out, 0, 2, 0).body)["pending"] == 0
+    assert p.decompress(service._encoded(village, batch_id, out, 0, 2, 0, coding).body)["pending"] == 0
 
 
 def test_a_prepared_push_that_never_went_leaves_the_outbox_one_from_before_stays(village):
@@ -144,6 +153,6 @@ def test_a_prepared_push_that_never_went_leaves_the_outbox_one_from_before_stays
         state.put_outbox(village, "a" * 32, "http", [r[1] for r in state.waiting_rows(village, 10)[3:]])
     old_id, old = service._next_batch(village, 3, skip={fresh_id})
     assert old_id == "a" * 32 and not old.fresh
-    ready = [service.Prepared(fresh_id, fresh, b"", 0, 2, 0), service.Prepared(old_id, old, b"", 0, 2, 0)]
+    ready = [service.Prepared(fresh_id, fresh, b"", 0, 2, 0, "zstd"), service.Prepared(old_id, old, b"", 0, 2, 0, "zstd")]
     service._unprepare(village, ready)
     assert ready == [] and [b for b, _ in state.outbox(village, "http")] == ["a" * 32]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import zstandard
 
 from bench.faultlib.cases_net import _fresh, _sync_in_process
 from bench.faultlib.report import Row
@@ -161,11 +162,18 @@ def _request(rng: random.Random, valid: dict, token: str) -> tuple[str, str, dic
     except (TypeError, ValueError):
         raw = b"{"
     enc = rng.random()
-    if enc < 0.7:
+    if enc < 0.45:
         headers["Content-Encoding"] = "deflate"
         raw = zlib.compress(raw)
         if rng.random() < 0.05:
             raw = raw[: rng.randrange(len(raw))]  # cut short
+    elif enc < 0.7:
+        headers["Content-Encoding"] = "zstd"
+        raw = zstandard.ZstdCompressor(level=1, write_content_size=rng.random() < 0.9).compress(raw)
+        if rng.random() < 0.05:
+            raw = raw[: rng.randrange(len(raw))]  # cut short
+        elif rng.random() < 0.05:
+            raw += raw[:8]  # bytes after the frame
     elif enc < 0.75:
         headers["Content-Encoding"] = rng.choice(["gzip", "br", "deflate, gzip", "x" * 100])
     return "POST", path, headers, raw
@@ -267,6 +275,8 @@ def _big_payloads(t: Township, token: str) -> dict[str, Any]:
     cases = [
         ("9 MB plain", dict(auth), b"[" + b"1," * (9 * 1024 * 1024 // 2) + b"1]"),
         ("deflate bomb 1 GB", dict(auth, **{"Content-Encoding": "deflate"}), _bomb(1024)),
+        ("zstd bomb 1 GB, declared", dict(auth, **{"Content-Encoding": "zstd"}), _zstd_bomb(1024, True)),
+        ("zstd bomb 1 GB, undeclared", dict(auth, **{"Content-Encoding": "zstd"}), _zstd_bomb(1024, False)),
         ("deep 100k plain", dict(auth), b"[" * 100_000 + b"]" * 100_000),
         ("deep 1M deflate", dict(auth, **{"Content-Encoding": "deflate"}),
          zlib.compress(b'{"v":1,"x":' + b"[" * 1_000_000 + b"]" * 1_000_000 + b"}")),
@@ -326,6 +336,12 @@ def _big_payloads(t: Township, token: str) -> dict[str, Any]:
 
 def _bomb(megabytes: int) -> bytes:
     c = zlib.compressobj(9)
+    chunk = b"\0" * (1 << 20)
+    return b"".join(c.compress(chunk) for _ in range(megabytes)) + c.flush()
+
+
+def _zstd_bomb(megabytes: int, declared: bool) -> bytes:
+    c = zstandard.ZstdCompressor(level=3, write_content_size=declared).compressobj(size=megabytes << 20 if declared else -1)
     chunk = b"\0" * (1 << 20)
     return b"".join(c.compress(chunk) for _ in range(megabytes)) + c.flush()
 

@@ -1,7 +1,9 @@
 """The sync API: ``/api/v1/...`` for village devices and ``/api/openapi.json``.
 
-- Bodies are JSON, zlib-compressed when sent with ``Content-Encoding: deflate`` (our client
-  always does); answers are compressed when the client accepts ``deflate``.
+- Bodies are JSON, compressed with zstd or zlib (``Content-Encoding: zstd`` or ``deflate``; our
+  client always compresses); answers are compressed the best way the client accepts
+  (``Accept-Encoding``). Every answer says which codings a request may use
+  (``Accept-Encoding: zstd, deflate``), so a client learns that before choosing.
 - Every refusal is a 4xx with ``{"error": {"code", "message"}}``; nothing is stored for a
   refused request, and unexpected input never becomes a 500 (a last-resort handler turns any
   remaining exception into ``server_error`` and logs it without the request's headers).
@@ -29,17 +31,37 @@ log = logging.getLogger("sync.township")
 _BAD_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
+# The codings a request body may use, said on every answer (RFC 9110, 12.5.3).
+ACCEPTED = ", ".join(p.ENCODINGS)
+
+
 def error(code: str, message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status,
+    resp = JsonResponse({"error": {"code": code, "message": message}}, status=status,
                         json_dumps_params={"ensure_ascii": False})
+    resp["Accept-Encoding"] = ACCEPTED
+    return resp
 
 
 def _answer(request: HttpRequest, obj: dict[str, Any], status: int = 200) -> HttpResponse:
-    if "deflate" in request.headers.get("Accept-Encoding", ""):
-        resp = HttpResponse(p.compress(obj), status=status, content_type=p.CONTENT_TYPE)
-        resp["Content-Encoding"] = "deflate"
-        return resp
-    return JsonResponse(obj, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+    accepts = _codings(request.headers.get("Accept-Encoding", ""))
+    coding = next((c for c in p.ENCODINGS if c in accepts), None)
+    if coding is not None:
+        resp = HttpResponse(p.compress(obj, encoding=coding), status=status, content_type=p.CONTENT_TYPE)
+        resp["Content-Encoding"] = coding
+    else:
+        resp = JsonResponse(obj, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+    resp["Accept-Encoding"] = ACCEPTED
+    return resp
+
+
+def _codings(header: str) -> set[str]:
+    """The codings an ``Accept-Encoding`` header names (any ``;q=`` weight other than 0 counts)."""
+    out = set()
+    for part in header.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name and params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+            out.add(name)
+    return out
 
 
 def _read(request: HttpRequest) -> dict[str, Any]:
@@ -54,13 +76,13 @@ def _read_checked(request: HttpRequest) -> tuple[dict[str, Any], bool]:
         raise p.ProtocolError("bad_length", "Content-Length 不对。") from None
     if length > p.MAX_WIRE:
         raise p.ProtocolError("too_large", "请求内容太大。", 413)
-    encoding = request.headers.get("Content-Encoding", "").strip().lower()
-    if encoding not in ("", "identity", "deflate"):
-        raise p.ProtocolError("bad_encoding", "只支持 deflate 压缩的请求。", 415)
+    encoding = request.headers.get("Content-Encoding", "").strip().lower() or p.IDENTITY
+    if encoding not in (*p.ENCODINGS, p.IDENTITY):
+        raise p.ProtocolError("bad_encoding", f"请求的压缩方式只能是 {ACCEPTED}。", 415)
     body = request.body
     if not body:
         raise p.ProtocolError("empty_body", "请求内容为空。")
-    raw = p.inflate(body, encoded=encoding == "deflate", limit=p.MAX_BODY if encoding == "deflate" else p.MAX_WIRE)
+    raw = p.inflate(body, encoding=encoding, limit=p.MAX_BODY if encoding in p.ENCODINGS else p.MAX_WIRE)
     # JSON can carry U+0000 and lone surrogates only as escapes (a raw control character is invalid
     # JSON, and a surrogate cannot be written in UTF-8): without any \\u escape, or without those
     # two kinds, no event needs its text checked one by one.
@@ -104,7 +126,9 @@ def endpoint(method: str, *, auth: bool) -> Callable:
 
 @endpoint("GET", auth=False)
 def ping(request: HttpRequest) -> HttpResponse:
-    return JsonResponse({"v": p.VERSION, "service": "township-center", "time": timezone.now().isoformat()})
+    resp = JsonResponse({"v": p.VERSION, "service": "township-center", "time": timezone.now().isoformat()})
+    resp["Accept-Encoding"] = ACCEPTED
+    return resp
 
 
 @endpoint("POST", auth=False)

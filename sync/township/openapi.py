@@ -21,7 +21,8 @@ def schema() -> dict[str, Any]:
             "title": "Township center sync API (乡镇中心同步接口)",
             "version": str(VERSION),
             "description": "Village devices push their events and pull the township's. Bodies are JSON, "
-                           "zlib-compressed with Content-Encoding: deflate. See docs/sync-protocol.md.",
+                           "compressed with Content-Encoding: zstd or deflate (every answer says which, in Accept-Encoding). "
+                           "See docs/sync-protocol.md.",
         },
         "components": {
             "securitySchemes": {"device": {"type": "http", "scheme": "bearer"}},

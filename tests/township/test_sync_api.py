@@ -160,3 +160,44 @@ def test_openapi_schema_and_unknown_paths():
     assert resp.status_code == 404 and resp.json()["error"]["code"] == "not_found"
     resp = client.get("/api/v1/sync")
     assert resp.status_code == 405 and resp.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_zstd_bodies_and_answers_and_the_codings_said_on_every_answer(device_token):
+    body = p.compress(p.sync_request(cursor=0, batch_id="batch-zstd1", events=[_event()]), 2, p.ZSTD)
+    resp = Client().post("/api/v1/sync", data=body, content_type="application/json", HTTP_CONTENT_ENCODING="zstd",
+                         HTTP_ACCEPT_ENCODING="zstd, deflate", HTTP_AUTHORIZATION=f"Bearer {device_token}")
+    assert resp.status_code == 200 and resp["Content-Encoding"] == "zstd"
+    assert resp["Accept-Encoding"] == "zstd, deflate"
+    assert p.decompress(resp.content, encoding=p.ZSTD)["ack"]["stored"] == 1
+    # A client that reads only deflate gets deflate; one that reads neither, plain JSON.
+    for accept, coding in (("deflate", "deflate"), ("gzip, zstd;q=0", None), ("", None)):
+        resp = Client().post("/api/v1/sync", data=body, content_type="application/json", HTTP_CONTENT_ENCODING="zstd",
+                             HTTP_ACCEPT_ENCODING=accept, HTTP_AUTHORIZATION=f"Bearer {device_token}")
+        assert resp.status_code == 200 and resp.get("Content-Encoding") == coding, accept
+        assert p.decompress(resp.content, encoding=coding or p.IDENTITY)["ack"]["again"] is True
+    # A coding it does not take: 415, saying which it does; nothing stored.
+    resp = Client().post("/api/v1/sync", data=b"\x00" * 40, content_type="application/json", HTTP_CONTENT_ENCODING="br",
+                         HTTP_AUTHORIZATION=f"Bearer {device_token}")
+    assert resp.status_code == 415 and resp.json()["error"]["code"] == "bad_encoding"
+    assert resp["Accept-Encoding"] == "zstd, deflate"
+    assert Client().get("/api/v1/ping")["Accept-Encoding"] == "zstd, deflate"
+    assert m.Event.objects.count() == 1
+
+
+def test_in_the_data_as_stored_form_bad_events_are_refused_one_by_one_too(device_token):
+    import orjson
+
+    good = _event()
+    batch = [good, _event(village="LTA02"), _event(data={"x": "y" * 20000}), _event(data={"name": "nul\x00"})]
+    cols = [[e[k] for e in batch] for k in ("id", "hlc", "village", "origin", "entity", "entity_id", "op")]
+    form = p.encode_columns(*cols, None, [e["actor"] for e in batch],
+                            data_texts=[orjson.dumps(e["data"]) for e in batch])
+    body = p.compress({"v": 1, "cursor": 0, "limit": 0, "batch": {"id": "batch-rows1", "events": form}}, 2, p.ZSTD)
+    resp = Client().post("/api/v1/sync", data=body, content_type="application/json", HTTP_CONTENT_ENCODING="zstd",
+                         HTTP_AUTHORIZATION=f"Bearer {device_token}")
+    assert resp.status_code == 200
+    ack = resp.json()["ack"]
+    assert sorted(r["code"] for r in ack["refused"]) == ["event_bad_text", "event_too_large", "wrong_village"]
+    assert ack["stored"] == 1
+    stored = m.Event.objects.get()
+    assert stored.event_id == uuid.UUID(good["id"]) and stored.data == good["data"]

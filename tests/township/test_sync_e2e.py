@@ -3,6 +3,7 @@ village client, over HTTP (issue 4)."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -65,8 +66,8 @@ class _StaleCheck(TownshipClient):
     """Every push's answer carries a count the laptop cannot match (as if a push of the same
     sync were stored after it)."""
 
-    def exchange(self, msg):
-        reply = super().exchange(msg)
+    def exchange(self, msg, encoding=None):
+        reply = super().exchange(msg, encoding)
         plain = p.decompress(msg) if isinstance(msg, bytes) else msg
         if "batch" in plain:
             reply["check"] = {"count": 0, "digest": "0" * 32}
@@ -100,7 +101,7 @@ class _FailOneInFlight(TownshipClient):
     asked: list[str] = []
     log: list[tuple[str, str]] = []
 
-    def exchange(self, msg):
+    def exchange(self, msg, encoding=None):
         plain = p.decompress(msg) if isinstance(msg, bytes) else msg
         cls = type(self)
         batch = plain.get("batch", {}).get("id")
@@ -118,7 +119,7 @@ class _FailOneInFlight(TownshipClient):
         if fail:
             time.sleep(0.2)  # the pushes behind it are answered meanwhile
             raise SyncError("link_failed", "cut", retryable=True)
-        reply = super().exchange(msg)
+        reply = super().exchange(msg, encoding)
         if batch:
             with cls.lock:
                 cls.answered.append(batch)
@@ -160,8 +161,8 @@ class _LoseFirstAck(TownshipClient):
 
     lost = 0
 
-    def exchange(self, msg):
-        reply = super().exchange(msg)
+    def exchange(self, msg, encoding=None):
+        reply = super().exchange(msg, encoding)
         if isinstance(msg, bytes):
             msg = p.decompress(msg)
         if "batch" in msg and _LoseFirstAck.lost == 0:
@@ -252,7 +253,7 @@ class _LoseFirstAckCounting(TownshipClient):
     asked: list[str] = []
     lock = threading.Lock()
 
-    def exchange(self, msg):
+    def exchange(self, msg, encoding=None):
         plain = p.decompress(msg) if isinstance(msg, bytes) else msg
         cls = type(self)
         with cls.lock:
@@ -261,7 +262,7 @@ class _LoseFirstAckCounting(TownshipClient):
                 cls.first = cls.first or plain["batch"]["id"]
             if "ask" in plain:
                 cls.asked.append(plain["ask"])
-        reply = super().exchange(msg)
+        reply = super().exchange(msg, encoding)
         if "batch" in plain and plain["batch"]["id"] == cls.first and cls.lost == 0:
             cls.lost += 1
             raise SyncError("link_failed", "lost", retryable=True)
@@ -493,3 +494,36 @@ def test_roster_and_catalog_flow_down_and_payouts_come_back(enrolled):
     service.sync_now(db, sleep=_no_sleep)
     errand = m.Errand.objects.get(entity_id=row[0])
     assert errand.status == "paid" and errand.paid_fen == 12000
+
+
+class _Recording(TownshipClient):
+    """Notes each push as it goes: (content coding, data as stored or grouped, events)."""
+
+    pushes: list[tuple[str, bool, int]] = []
+
+    def exchange(self, msg, encoding=None):
+        coding = encoding or self.encoding
+        plain = p.decompress(msg) if isinstance(msg, bytes) else msg
+        if "batch" in plain:
+            events = plain["batch"]["events"]
+            type(self).pushes.append((coding, "data" in events, events["n"]))
+        return super().exchange(msg, encoding)
+
+
+def test_the_laptop_learns_zstd_at_enrollment_and_sends_large_batches_as_stored(enrolled, add_errands):
+    db = enrolled()
+    assert state.connection(db).encoding == "zstd"  # the township's answer to the enrollment said so
+    add_errands(db, 400)
+    _Recording.pushes = []
+    report = service.sync_now(db, client_factory=lambda conn: _Recording(conn.url, conn.token, encoding=conn.encoding),
+                              sleep=_no_sleep)
+    assert report.check_ok and report.pushed == db.execute("select count(*) from events where local = 1").fetchone()[0]
+    assert {c for c, _, _ in _Recording.pushes} == {"zstd"}
+    forms = {(rows, n >= service.DATA_ROWS_MIN) for _, rows, n in _Recording.pushes}
+    assert (False, True) in forms  # the first batch, on a link not yet known: grouped, fewer bytes
+    assert (True, True) in forms  # later large ones on the fast link: as stored
+    assert (True, False) not in forms  # never a small one
+    local = {r[0]: json.loads(r[1]) for r in db.execute("select id, data from events where local = 1")}
+    origins = {r[0] for r in db.execute("select origin from events where local = 1")}
+    stored = {str(e.event_id): e.data for e in m.Event.objects.filter(origin__in=origins)}
+    assert stored == local  # every event once, its data as the laptop holds it

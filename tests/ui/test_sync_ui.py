@@ -12,6 +12,7 @@ class FakeClient:
     """Answers like the township would (used where a live server adds nothing)."""
 
     requests_made = 0
+    encoding = "zstd"
 
     def __init__(self, refuse: set[str] | None = None):
         self.refuse = refuse or set()
@@ -23,7 +24,7 @@ class FakeClient:
             raise SyncError("code_invalid", "登记码不对，请核对乡镇给的登记码。", retryable=False)
         return {"v": 1, "token": "t" * 40}
 
-    def exchange(self, msg):
+    def exchange(self, msg, encoding=None):
         from sync import protocol as p
 
         if isinstance(msg, bytes):

@@ -36,6 +36,7 @@ class Connection:
     token: str
     fingerprint: str
     village: str
+    encoding: str = "deflate"  # how request bodies are compressed, as the township last said it takes
 
     @property
     def enrolled(self) -> bool:
@@ -45,7 +46,8 @@ class Connection:
 def connection(db: Database) -> Connection:
     return Connection(url=get_raw(db, "sync_url", "") or "", token=get_raw(db, "sync_token", "") or "",
                       fingerprint=get_raw(db, "sync_fingerprint", "") or "",
-                      village=get_raw(db, "sync_village", "") or "")
+                      village=get_raw(db, "sync_village", "") or "",
+                      encoding=get_raw(db, "sync_encoding", "") or "deflate")
 
 
 def save_connection(db: Database, conn: Connection) -> None:
@@ -53,6 +55,11 @@ def save_connection(db: Database, conn: Connection) -> None:
     set_raw(db, "sync_token", conn.token)
     set_raw(db, "sync_fingerprint", conn.fingerprint)
     set_raw(db, "sync_village", conn.village)
+    set_raw(db, "sync_encoding", conn.encoding)
+
+
+def set_encoding(db: Database, encoding: str) -> None:
+    set_raw(db, "sync_encoding", encoding)
 
 
 def cursor(db: Database) -> int:
