@@ -146,6 +146,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# A form without its token gets the console's own page (plain Chinese, English when switched),
+# not Django's English one.
+CSRF_FAILURE_VIEW = "sync.township.console.views.errors.csrf_failure"
 
 LOGGING = {
     "version": 1,

@@ -92,8 +92,15 @@ def test_csrf_is_enforced(clerk):
     eid = errand("LTA01", rid)
     c = Client(enforce_csrf_checks=True)
     c.force_login(clerk)
-    assert c.post(f"/errands/{eid}/step/", {"target": "accepted"}).status_code == 403
+    refused = c.post(f"/errands/{eid}/step/", {"target": "accepted"})
+    assert refused.status_code == 403
     assert m.Errand.objects.get(entity_id=eid).status == "submitted"
+    # The page says what happened and what to do, in the console's language (not Django's English).
+    page = refused.content.decode()
+    assert "页面已过期" in page and "刷新后再提交一次" in page and "CSRF" not in page
+    c.cookies.load({"django_language": "en"})
+    page = c.post(f"/errands/{eid}/step/", {"target": "accepted"}).content.decode()
+    assert "This page has expired" in page and "reload the page" in page and "页面已过期" not in page
 
 
 def test_sign_in_and_out(client, clerk):

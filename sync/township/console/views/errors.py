@@ -1,0 +1,13 @@
+"""Error pages that Django would otherwise show in English."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its security token (a page left open past a restart of the server, a
+    page from another site, or cookies turned off): a plain page that says what to do. The
+    reason Django gives stays out of the page (it is written for developers)."""
+    return render(request, "csrf_failure.html", status=403)
