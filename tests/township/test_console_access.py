@@ -92,7 +92,7 @@ def test_csrf_is_enforced(clerk):
     eid = errand("LTA01", rid)
     c = Client(enforce_csrf_checks=True)
     c.force_login(clerk)
-    refused = c.post(f"/errands/{eid}/step/", {"target": "accepted"})
+    refused = c.post(f"/errands/{eid}/step/", {"target": "accepted"}, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert refused.status_code == 403
     assert m.Errand.objects.get(entity_id=eid).status == "submitted"
     # The page says what happened and what to do, in the console's language (not Django's English).
