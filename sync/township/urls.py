@@ -18,3 +18,6 @@ urlpatterns = [
 if (importlib.util.find_spec("sync.township.console") is not None
         and importlib.util.find_spec("sync.township.console.urls") is not None):
     urlpatterns.append(path("", include("sync.township.console.urls")))
+    # The console's own error pages, in its language (Chinese unless the user switched).
+    handler404 = "sync.township.console.views.errors.page_not_found"
+    handler403 = "sync.township.console.views.errors.permission_denied"

@@ -147,6 +147,16 @@ def test_chinese_by_default_english_when_switched(clerk_client):
     assert "各村代办事项" in clerk_client.get("/").content.decode()
 
 
+def test_error_pages_speak_the_consoles_language_not_the_browsers(clerk_client):
+    # A browser preferring English still gets Chinese until the user switches, on error pages too.
+    english_browser = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"}
+    missing = clerk_client.get("/no-such-page/", **english_browser)
+    assert missing.status_code == 404 and "找不到页面" in missing.content.decode()
+    clerk_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    missing = clerk_client.get("/no-such-page/", **english_browser)
+    assert missing.status_code == 404 and "Page not found" in missing.content.decode()
+
+
 def test_roles_are_groups_with_permissions(db):
     from django.contrib.auth.models import Group
 

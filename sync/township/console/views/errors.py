@@ -16,3 +16,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     got English, found in headless Chromium)."""
     activate_language(request)
     return render(request, "csrf_failure.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """An address with nothing behind it: in the console's language, as every console page is
+    (Django's own handler took the browser's language, English for an English browser)."""
+    activate_language(request)
+    return render(request, "404.html", status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    activate_language(request)
+    return render(request, "403.html", status=403)
