@@ -75,6 +75,48 @@ def test_catalog_edit_publishes_a_version_that_flows_down(supervisor_client):
     assert "老年优待证办理" in supervisor_client.get("/catalog/").content.decode()
 
 
+def test_a_new_catalog_item_gets_the_next_code_of_its_kind_and_flows_down(supervisor_client):
+    ops.village_for("LTA01")
+    assert "添加事项" in supervisor_client.get("/catalog/").content.decode()
+    assert supervisor_client.get("/catalog/new/").status_code == 200
+    response = supervisor_client.post("/catalog/new/", {
+        "kind": "certificate", "name": "高龄津贴资格认证", "tier": "township", "department": "民政办",
+        "promised_days": 3, "legal_days": 10, "materials": "身份证\n户口簿", "fee_yuan": "0"})
+    assert response.status_code == 302
+    cat = m.CatalogVersion.objects.get()
+    new = cat.items[-1]
+    shipped = [i["code"] for i in cat.items[:-1] if i["code"].startswith("Z")]
+    assert new["code"] == f"Z{max(int(c[1:]) for c in shipped) + 1:03d}" and new["code"] not in shipped
+    assert (new["name"], new["kind"], new["tier"], new["promised_days"], new["legal_days"], new["materials"]) == (
+        "高龄津贴资格认证", "certificate", "township", 3, 10, ["身份证", "户口簿"])
+    event = m.Event.objects.get(village__code="LTA01", entity="catalog")
+    assert event.data["version"] == cat.version and event.data["items"][-1] == new  # what the village pulls
+    # A farm supply carries its unit and price; the code continues the N series.
+    supervisor_client.post("/catalog/new/", {
+        "kind": "farm_supply", "name": "尿素（40kg/袋）", "tier": "township", "promised_days": 3, "legal_days": 7,
+        "materials": "", "fee_yuan": "0", "unit": "袋", "unit_price_yuan": "98.50", "category": "化肥"})
+    latest = m.CatalogVersion.objects.order_by("-published_at").first()
+    urea = next(i for i in latest.items if i["name"] == "尿素（40kg/袋）")
+    assert urea["code"].startswith("N") and (urea["unit"], urea["unit_price_fen"], urea["category"]) == ("袋", 9850, "化肥")
+    assert "高龄津贴资格认证" in supervisor_client.get("/catalog/").content.decode()
+
+
+def test_a_new_catalog_item_that_is_incomplete_or_a_duplicate_publishes_nothing(supervisor_client):
+    ops.village_for("LTA01")
+    page = supervisor_client.post("/catalog/new/", {
+        "kind": "farm_supply", "name": "尿素（40kg/袋）", "tier": "township", "promised_days": 3, "legal_days": 7,
+        "materials": "", "fee_yuan": "0"})
+    assert page.status_code == 400 and {"unit", "unit_price_yuan"} <= set(page.context["form"].errors)
+    page = supervisor_client.post("/catalog/new/", {
+        "kind": "certificate", "name": "残疾证办理", "tier": "county", "promised_days": 5, "legal_days": 20,
+        "materials": "", "fee_yuan": "0"})
+    assert page.status_code == 400 and "已有同名" in page.content.decode()
+    page = supervisor_client.post("/catalog/new/", {
+        "kind": "passport", "name": "护照", "tier": "township", "promised_days": 5, "legal_days": 20, "fee_yuan": "0"})
+    assert page.status_code == 400 and "kind" in page.context["form"].errors
+    assert not m.CatalogVersion.objects.exists()
+
+
 def test_staff_account_created_with_role_and_hashed_password(supervisor_client):
     from django.test import Client
 

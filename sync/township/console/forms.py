@@ -214,6 +214,32 @@ class CatalogItemForm(forms.Form):
         return data
 
 
+class NewCatalogItemForm(CatalogItemForm):
+    """A new catalog item: what ``CatalogItemForm`` edits, plus its kind, tier and (for farm
+    supplies and subsidies) the unit and the price or standard per unit. The code is given by
+    the console (the kind's letter and the next number)."""
+
+    field_order = ["kind", "name", "tier", "department", "promised_days", "legal_days", "materials", "fee_yuan",
+                   "unit", "unit_price_yuan", "category"]
+    kind = forms.ChoiceField(label=_("类型"), choices=[("certificate", _("证照代办")), ("subsidy", _("补贴代发")),
+                                                      ("farm_supply", _("农资代购"))])
+    tier = forms.ChoiceField(label=_("办理层级"), choices=[("township", _("乡镇办理")), ("county", _("转县办理"))])
+    department = forms.CharField(max_length=30, required=False, label=_("办理部门"))
+    unit = forms.CharField(max_length=8, required=False, label=_("单位（农资、补贴填写，如 袋、元）"))
+    unit_price_yuan = forms.DecimalField(min_value=Decimal("0"), max_value=Decimal("1000000"), decimal_places=2,
+                                         required=False, label=_("单价或补贴标准（元）"))
+    category = forms.CharField(max_length=20, required=False, label=_("农资类别（如 化肥）"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") == "farm_supply":
+            if not (data.get("unit") or "").strip():
+                self.add_error("unit", _("农资要填写单位。"))
+            if data.get("unit_price_yuan") is None:
+                self.add_error("unit_price_yuan", _("农资要填写单价。"))
+        return data
+
+
 class EnrollForm(forms.Form):
     village_code = forms.RegexField(regex=r"^[A-Za-z0-9]{2,12}$", max_length=12, label=_("村代码"),
                                     error_messages={"invalid": _("村代码只能用字母和数字（2到12位），例如 LTA01。")})

@@ -26,6 +26,7 @@ urlpatterns = [
     path("rosters/upload/", rosters.upload, name="roster_upload"),
     path("rosters/<str:entity_id>/", rosters.roster_detail, name="roster"),
     path("catalog/", catalog.catalog, name="catalog"),
+    path("catalog/new/", catalog.add_item, name="catalog_add"),
     path("catalog/<str:code>/", catalog.edit_item, name="catalog_edit"),
     path("devices/", devices.devices, name="devices"),
     path("devices/enroll/", devices.enroll, name="enroll"),

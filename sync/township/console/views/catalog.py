@@ -14,7 +14,7 @@ from sync.township import models as m
 from sync.township import operations as ops
 from sync.township.console.refusals import refusal_text
 from sync.township.console.access import supervisor_view
-from sync.township.console.forms import CatalogItemForm
+from sync.township.console.forms import CatalogItemForm, NewCatalogItemForm
 from sync.township.console.views.common import actor
 from sync.township.console.views.rosters import catalog_items
 
@@ -72,3 +72,45 @@ def edit_item(request: HttpRequest, code: str) -> HttpResponse:
             "fee_yuan": (item.get("fee_fen") or 0) / 100})
     return render(request, "console/catalog_edit.html", {"form": form, "item": item},
                   status=400 if form.errors else 200)
+
+
+# The letter that begins an item's code, by kind (as in the shipped catalog: Z001, B001, N001).
+CODE_LETTER = {"certificate": "Z", "subsidy": "B", "farm_supply": "N"}
+
+
+def next_code(items: list[dict], kind: str) -> str:
+    """The kind's letter and one more than the highest number already used with it."""
+    letter = CODE_LETTER[kind]
+    used = [int(i["code"][1:]) for i in items if str(i.get("code", ""))[:1] == letter and str(i["code"][1:]).isdigit()]
+    return f"{letter}{max(used, default=0) + 1:03d}"
+
+
+@supervisor_view
+def add_item(request: HttpRequest) -> HttpResponse:
+    """A new service item: published as a new version with the item at the end."""
+    items = catalog_items()
+    form = NewCatalogItemForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if any(i.get("name") == d["name"] for i in items):
+            form.add_error("name", _("目录里已有同名的事项。"))
+        else:
+            item = {"code": next_code(items, d["kind"]), "name": d["name"], "kind": d["kind"],
+                    "promised_days": d["promised_days"], "legal_days": d.get("legal_days") or d["promised_days"],
+                    "materials": d["materials"], "fee_fen": int(d["fee_yuan"] * 100), "tier": d["tier"],
+                    "department": d.get("department", "")}
+            if d.get("unit"):
+                item["unit"] = d["unit"].strip()
+            if d.get("unit_price_yuan") is not None:
+                item["unit_price_fen"] = int(d["unit_price_yuan"] * 100)
+            if d["kind"] == "farm_supply" and d.get("category"):
+                item["category"] = d["category"].strip()
+            try:
+                cat = ops.publish_catalog(next_version(), [*copy.deepcopy(items), item], actor=actor(request))
+            except ops.TownshipError as exc:
+                form.add_error(None, refusal_text(exc))
+            else:
+                messages.success(request, _("已添加事项 %(code)s %(name)s，目录 %(version)s 已发布，各村下次同步时更新。")
+                                 % {"code": item["code"], "name": item["name"], "version": cat.version})
+                return redirect("console:catalog")
+    return render(request, "console/catalog_add.html", {"form": form}, status=400 if form.errors else 200)
