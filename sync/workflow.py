@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -143,6 +144,15 @@ def status_label(kind: str, status: str, lang: str = "zh") -> str:
     if lang == "en":
         return _KIND_STATUS_EN.get((kind, status)) or STATUS_EN.get(status, status)
     return _KIND_STATUS_ZH.get((kind, status)) or STATUS_ZH.get(status, status)
+
+
+def catalog_version_key(version: object) -> tuple:
+    """The order of catalog versions (``2026.11-3``): by their numbers, so ``2026.11-10`` comes after
+    ``2026.11-9`` (as text it sorted before it, and a village kept the older catalog). A version
+    without numbers sorts first, by its text."""
+    text = str(version or "")
+    numbers = tuple(int(n) for n in re.findall(r"\d+", text))
+    return (1, numbers, text) if numbers else (0, (), text)
 
 
 def workflow(kind: str) -> Workflow:

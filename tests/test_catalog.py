@@ -50,3 +50,35 @@ def test_catalog_refuses_bad_data(mutate):
     mutate(raw)
     with pytest.raises(CatalogError):
         parse_catalog(raw)
+
+
+def test_catalog_versions_order_by_their_numbers():
+    from sync.workflow import catalog_version_key as key
+
+    assert key("2026.11-10") > key("2026.11-9") > key("2026.11-2") > key("2026.11-1")
+    assert key("2026.12-1") > key("2026.11-10") and key("2027.01-1") > key("2026.12-9")
+    assert key("2026.11-1") > key("draft") > key("")
+
+
+def test_a_village_takes_the_newest_catalog_from_the_township_past_version_nine(village):
+    from sync.events import Event, new_event_id
+    from sync.hlc import Timestamp
+    from villageagent.storage import queries
+    from villageagent.storage.events import apply_events
+    from villageagent.storage.settings import get_raw
+
+    items = shipped()["items"]
+
+    def publish(version, wall, extra):
+        data = {"version": version, "items": [*items, {**items[-1], "code": extra, "name": f"新事项{extra}"}]}
+        return Event(new_event_id(), Timestamp(wall, 0, "township").encode(), "LTA01", "township", "catalog",
+                     "catalog", "publish", data, "")
+
+    with village.atomic():
+        apply_events(village, [publish("2026.11-9", 1_800_000_000_000, "Z900")], local=False)
+    assert get_raw(village, "catalog_version") == "2026.11-9"
+    with village.atomic():  # the next pull: -10 is newer than -9 (as text it sorted before it)
+        apply_events(village, [publish("2026.11-10", 1_800_000_001_000, "Z901")], local=False)
+    assert get_raw(village, "catalog_version") == "2026.11-10"
+    codes = {i["code"] for i in queries.catalog_items(village)}
+    assert "Z901" in codes and "Z900" not in codes

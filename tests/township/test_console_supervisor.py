@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from sync.township import models as m
 from sync.township import operations as ops
 from sync.township.console.roles import CLERK, role_of
+from sync.township.console.views.rosters import shipped_catalog_version
+from sync.workflow import catalog_version_key
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +74,8 @@ def test_catalog_edit_publishes_a_version_that_flows_down(supervisor_client):
     supervisor_client.post("/catalog/Z003/", {"name": "老年优待证办理", "promised_days": 3, "legal_days": 10,
                                               "materials": "身份证", "fee_yuan": "0"})
     assert m.CatalogVersion.objects.count() == 2  # a new version number each time
+    first, second = (v.version for v in m.CatalogVersion.objects.order_by("published_at"))
+    assert catalog_version_key(second) > catalog_version_key(first) > catalog_version_key("2026.11-1"), (first, second)
     assert "老年优待证办理" in supervisor_client.get("/catalog/").content.decode()
 
 
@@ -115,6 +119,17 @@ def test_a_new_catalog_item_that_is_incomplete_or_a_duplicate_publishes_nothing(
         "kind": "passport", "name": "护照", "tier": "township", "promised_days": 5, "legal_days": 20, "fee_yuan": "0"})
     assert page.status_code == 400 and "kind" in page.context["form"].errors
     assert not m.CatalogVersion.objects.exists()
+
+
+def test_catalog_versions_keep_rising_through_a_busy_month(supervisor_client):
+    from sync.township.console.views.catalog import next_version
+
+    ops.village_for("LTA01")
+    items = [{"code": "Z001", "name": "残疾证办理", "kind": "certificate"}]
+    published = [ops.publish_catalog(next_version(), items).version for _ in range(11)]
+    keys = [catalog_version_key(v) for v in published]
+    assert keys == sorted(keys) and len(set(published)) == 11  # -2 ... -12: each above the last
+    assert catalog_version_key(published[0]) > catalog_version_key(shipped_catalog_version())
 
 
 def test_staff_account_created_with_role_and_hashed_password(supervisor_client):

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable
 from sqlite_utils import Database
 
 from sync.events import Event
-from sync.workflow import WORKFLOWS, Folded, fold, hlc_wall_ms
+from sync.workflow import WORKFLOWS, Folded, catalog_version_key, fold, hlc_wall_ms
 from villageagent.domain.identity import pinyin_full, pinyin_initials
 from villageagent.storage.settings import get_raw, set_raw
 from villageagent.storage.sync_state import add_waiting
@@ -188,7 +188,7 @@ def _project(db: Database, entity: str, entity_id: str, folded: Folded) -> None:
         if not isinstance(items, list) or not version:
             return
         current = get_raw(db, "catalog_version")
-        if current and str(current) >= str(version):
+        if current and catalog_version_key(current) >= catalog_version_key(version):
             return
         replace_catalog(db, str(version), items)
 

@@ -16,22 +16,24 @@ from sync.township.console.refusals import refusal_text
 from sync.township.console.access import supervisor_view
 from sync.township.console.forms import CatalogItemForm, NewCatalogItemForm
 from sync.township.console.views.common import actor
-from sync.township.console.views.rosters import catalog_items
+from sync.township.console.views.rosters import catalog_items, shipped_catalog_version
 
 
 def next_version() -> str:
-    """``2026.11-3``: this month's next number (versions sort as published)."""
+    """``2026.11-3``: this month's next number, above every version published or shipped this month
+    (the second edit of a month was given ``-1`` again, below the first, and villages kept the
+    older catalog; found adding items in headless Chromium)."""
     stem = timezone.localdate().strftime("%Y.%m")
-    used = set(m.CatalogVersion.objects.filter(version__startswith=stem + "-").values_list("version", flat=True))
-    n = 1
-    while f"{stem}-{n}" in used or (n == 1 and _shipped_version() == f"{stem}-1" and not used):
-        n += 1
-    return f"{stem}-{n}"
+    versions = [*m.CatalogVersion.objects.filter(version__startswith=stem + "-").values_list("version", flat=True),
+                _shipped_version()]
+    numbers = [int(v.rsplit("-", 1)[1]) for v in versions if v.startswith(stem + "-") and v.rsplit("-", 1)[1].isdigit()]
+    return f"{stem}-{max(numbers, default=0) + 1}"
 
 
 def _shipped_version() -> str:
+    """The latest published version, or the catalog shipped with the program."""
     latest = ops.latest_catalog()
-    return latest.version if latest else "2026.11-1"
+    return latest.version if latest else shipped_catalog_version()
 
 
 @supervisor_view

@@ -34,6 +34,14 @@ def catalog_items() -> list[dict[str, Any]]:
         return []
 
 
+def shipped_catalog_version() -> str:
+    """The version of the catalog shipped with the program (what villages start with)."""
+    try:
+        return str(json.loads(SHIPPED_CATALOG.read_text(encoding="utf-8"))["version"])
+    except (OSError, ValueError, KeyError):
+        return ""
+
+
 @supervisor_view
 def rosters(request: HttpRequest) -> HttpResponse:
     page = paginate(request, m.Roster.objects.select_related("village").order_by("-id"), 30)
