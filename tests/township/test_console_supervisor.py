@@ -82,7 +82,9 @@ def test_catalog_edit_publishes_a_version_that_flows_down(supervisor_client):
 def test_a_new_catalog_item_gets_the_next_code_of_its_kind_and_flows_down(supervisor_client):
     ops.village_for("LTA01")
     assert "添加事项" in supervisor_client.get("/catalog/").content.decode()
-    assert supervisor_client.get("/catalog/new/").status_code == 200
+    blank = supervisor_client.get("/catalog/new/")
+    assert blank.status_code == 200 and "编码由系统按类型自动编排" in blank.content.decode()
+    assert "修改事项" not in blank.content.decode()
     response = supervisor_client.post("/catalog/new/", {
         "kind": "certificate", "name": "高龄津贴资格认证", "tier": "township", "department": "民政办",
         "promised_days": 3, "legal_days": 10, "materials": "身份证\n户口簿", "fee_yuan": "0"})

@@ -115,4 +115,5 @@ def add_item(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("已添加事项 %(code)s %(name)s，目录 %(version)s 已发布，各村下次同步时更新。")
                                  % {"code": item["code"], "name": item["name"], "version": cat.version})
                 return redirect("console:catalog")
-    return render(request, "console/catalog_add.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "console/catalog_edit.html", {"form": form, "item": None},
+                  status=400 if form.errors else 200)
