@@ -278,8 +278,7 @@ class TownshipClient:
         """The codings the township takes for requests, as its answer says (if it says)."""
         said = resp.headers.get("Accept-Encoding")
         if said is not None:
-            codings = {c.strip().lower() for c in said.split(",")}
-            self.encoding = next((c for c in p.ENCODINGS if c in codings), p.DEFLATE)
+            self.encoding = p.best_coding(said) or p.DEFLATE
 
     def _decode(self, resp: requests.Response, raw: bytes) -> dict[str, Any]:
         coding = resp.headers.get("Content-Encoding", "").strip().lower()

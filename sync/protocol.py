@@ -23,6 +23,7 @@ import hmac
 import json
 import operator
 import re
+import threading
 import zlib
 from dataclasses import dataclass
 from itertools import accumulate, repeat
@@ -71,7 +72,21 @@ def _zstd_level(level: int) -> int:
 
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-_zstd_out: dict[int, Any] = {}
+# zstd compressors by level, one set per thread: a compressor is one zstd context, which two
+# threads must not use at once (the township answers from several request threads).
+_zstd_out = threading.local()
+
+
+def best_coding(accept_encoding: str) -> str | None:
+    """The best of ``ENCODINGS`` an ``Accept-Encoding`` header names (``;q=0`` refuses one), or None.
+    The township reads it from a request to choose its answer's coding; the laptop from an answer,
+    to choose its requests'."""
+    named = set()
+    for part in accept_encoding.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name and params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+            named.add(name)
+    return next((c for c in ENCODINGS if c in named), None)
 
 
 def compress(obj: Any, level: int = 5, encoding: str = DEFLATE) -> bytes:
@@ -79,9 +94,10 @@ def compress(obj: Any, level: int = 5, encoding: str = DEFLATE) -> bytes:
     raw = jsontext.utf8(obj)
     if encoding == ZSTD:
         zl = _zstd_level(level)
-        c = _zstd_out.get(zl)
-        if c is None:  # one compressor per level, shared: each call is independent (thread-safe)
-            c = _zstd_out[zl] = zstandard.ZstdCompressor(level=zl)
+        mine: dict[int, Any] = _zstd_out.__dict__.setdefault("by_level", {})
+        c = mine.get(zl)
+        if c is None:
+            c = mine[zl] = zstandard.ZstdCompressor(level=zl)
         return c.compress(raw)
     if encoding == IDENTITY:
         return raw

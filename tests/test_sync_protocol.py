@@ -447,3 +447,31 @@ def test_a_township_that_refuses_zstd_gets_the_request_again_in_deflate():
     assert old.seen == ["zstd", "deflate"] and client.encoding == "deflate"
     assert client.exchange({"v": 1, "cursor": 1})["cursor"] == 2  # from now on deflate at once
     assert old.seen == ["zstd", "deflate", "deflate"]
+
+
+def test_zstd_bodies_made_on_many_threads_at_once_each_read_back():
+    # The township compresses its answers on several request threads at once; a zstd context
+    # must not be shared between them.
+    import threading
+
+    def message(t, i):
+        return {"v": 1, "t": t, "i": i, "pad": [f"{t}-{i}-{k}" * 20 for k in range(200)]}
+
+    bad = []
+
+    def work(t):
+        for i in range(150):
+            for level in (2, 5):
+                body = p.compress(message(t, i), level, p.ZSTD)
+                try:
+                    if p.decompress(body) != message(t, i):
+                        bad.append((t, i))
+                except p.ProtocolError:
+                    bad.append((t, i))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert bad == []

@@ -43,8 +43,7 @@ def error(code: str, message: str, status: int) -> JsonResponse:
 
 
 def _answer(request: HttpRequest, obj: dict[str, Any], status: int = 200) -> HttpResponse:
-    accepts = _codings(request.headers.get("Accept-Encoding", ""))
-    coding = next((c for c in p.ENCODINGS if c in accepts), None)
+    coding = p.best_coding(request.headers.get("Accept-Encoding", ""))
     if coding is not None:
         resp = HttpResponse(p.compress(obj, encoding=coding), status=status, content_type=p.CONTENT_TYPE)
         resp["Content-Encoding"] = coding
@@ -53,15 +52,6 @@ def _answer(request: HttpRequest, obj: dict[str, Any], status: int = 200) -> Htt
     resp["Accept-Encoding"] = ACCEPTED
     return resp
 
-
-def _codings(header: str) -> set[str]:
-    """The codings an ``Accept-Encoding`` header names (any ``;q=`` weight other than 0 counts)."""
-    out = set()
-    for part in header.lower().split(","):
-        name, _, params = part.strip().partition(";")
-        if name and params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
-            out.add(name)
-    return out
 
 
 def _read(request: HttpRequest) -> dict[str, Any]:

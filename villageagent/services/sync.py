@@ -192,13 +192,12 @@ def sync_now(db: Database, *, client_factory: ClientFactory = _client,
     except VillageError as exc:
         report.requests = client.requests_made
         result = {"ok": False, "at": _now_text(), "error": exc.kind, "message": exc.message(), **report.summary()}
-        _finish(db, report, started, result, client.encoding if client.encoding != conn.encoding else None)
+        _finish(db, report, started, result, conn, client.encoding)
         raise
     finally:
         report.requests = client.requests_made
         client.close()
-        learned = client.encoding if client.encoding != conn.encoding else None
-    _finish(db, report, started, result, learned)
+    _finish(db, report, started, result, conn, client.encoding)
     return report
 
 
@@ -222,8 +221,9 @@ def _now_text() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-def _finish(db: Database, report: SyncReport, started: float, result: dict, encoding: str | None = None) -> None:
-    """``encoding``: the request coding learned from the township during this sync, to keep."""
+def _finish(db: Database, report: SyncReport, started: float, result: dict, conn: state.Connection,
+            encoding: str) -> None:
+    """``encoding``: the request coding the township said it takes, kept if it changed."""
     report.seconds = round(time.monotonic() - started, 3)
     report.waiting = state.count_waiting(db)
     report.quarantined = state.count_quarantined(db)
@@ -232,7 +232,7 @@ def _finish(db: Database, report: SyncReport, started: float, result: dict, enco
     # sync went to waiting for the disk here).
     with transaction(db, durable=False):
         state.set_last_result(db, result)
-        if encoding is not None:
+        if encoding != conn.encoding:
             state.set_encoding(db, encoding)
         state.log(db, "sync" if result.get("ok") else "sync_failed",
                   {k: result[k] for k in ("pushed", "pulled", "refused", "error") if k in result})
@@ -352,7 +352,7 @@ class Outgoing:
 
     def __init__(self, rows: list[tuple], *, last: bool = False, fresh: bool = False):
         self.rows = rows
-        self._columns: dict[bool, dict] | None = None  # by data form (``columns``)
+        self._columns: dict[bool, dict] = {}  # by data form (``columns``)
         self.check: dict | None = None  # a pull request: the consistency check it carried
         self.last = last  # the queue's end: nothing was waiting after these rows when read
         self.pulls = False  # the request also asks for the township's new events
@@ -379,9 +379,8 @@ class Outgoing:
     def columns(self, *, data_rows: bool = False) -> dict:
         """The wire columns; ``data_rows``: each event's data sent as the text it is stored as
         (``protocol.encode_columns``), else grouped by shape (fewer bytes, more work)."""
-        cached = self._columns.get(data_rows) if self._columns is not None else None
-        if cached is not None:
-            return cached
+        if data_rows in self._columns:
+            return self._columns[data_rows]
         if not self.rows:
             out: dict = {"n": 0}
         else:
@@ -393,7 +392,7 @@ class Outgoing:
                 # Our own rows, written as JSON objects by this program (UTF-8 bytes): parsed in one call.
                 datas = jsontext.parse(b"[" + b",".join(texts) + b"]")
                 out = p.encode_columns(ids, hlcs, villages, origins, entities, eids, ops, datas, actors)
-        self._columns = {**(self._columns or {}), data_rows: out}
+        self._columns[data_rows] = out
         return out
 
 

@@ -54,12 +54,7 @@ def edit_item(request: HttpRequest, code: str) -> HttpResponse:
             changed = copy.deepcopy(items)
             for i in changed:
                 if i.get("code") == code:
-                    i["name"] = form.cleaned_data["name"]
-                    i["promised_days"] = form.cleaned_data["promised_days"]
-                    if form.cleaned_data.get("legal_days"):
-                        i["legal_days"] = form.cleaned_data["legal_days"]
-                    i["materials"] = form.cleaned_data["materials"]
-                    i["fee_fen"] = int(form.cleaned_data["fee_yuan"] * 100)
+                    _write_edited(i, form.cleaned_data)
             try:
                 cat = ops.publish_catalog(next_version(), changed, actor=actor(request))
             except ops.TownshipError as exc:
@@ -74,6 +69,17 @@ def edit_item(request: HttpRequest, code: str) -> HttpResponse:
             "fee_yuan": (item.get("fee_fen") or 0) / 100})
     return render(request, "console/catalog_edit.html", {"form": form, "item": item},
                   status=400 if form.errors else 200)
+
+
+def _write_edited(item: dict, d: dict) -> dict:
+    """What ``CatalogItemForm`` edits, written into ``item`` (for an edit and for a new item)."""
+    item["name"] = d["name"]
+    item["promised_days"] = d["promised_days"]
+    if d.get("legal_days"):
+        item["legal_days"] = d["legal_days"]
+    item["materials"] = d["materials"]
+    item["fee_fen"] = int(d["fee_yuan"] * 100)
+    return item
 
 
 # The letter that begins an item's code, by kind (as in the shipped catalog: Z001, B001, N001).
@@ -97,10 +103,8 @@ def add_item(request: HttpRequest) -> HttpResponse:
         if any(i.get("name") == d["name"] for i in items):
             form.add_error("name", _("目录里已有同名的事项。"))
         else:
-            item = {"code": next_code(items, d["kind"]), "name": d["name"], "kind": d["kind"],
-                    "promised_days": d["promised_days"], "legal_days": d.get("legal_days") or d["promised_days"],
-                    "materials": d["materials"], "fee_fen": int(d["fee_yuan"] * 100), "tier": d["tier"],
-                    "department": d.get("department", "")}
+            item = _write_edited({"code": next_code(items, d["kind"]), "kind": d["kind"], "tier": d["tier"],
+                                  "department": d.get("department", ""), "legal_days": d["promised_days"]}, d)
             if d.get("unit"):
                 item["unit"] = d["unit"].strip()
             if d.get("unit_price_yuan") is not None:

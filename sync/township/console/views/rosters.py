@@ -28,18 +28,20 @@ def catalog_items() -> list[dict[str, Any]]:
     latest = ops.latest_catalog()
     if latest is not None:
         return [i for i in latest.items if isinstance(i, dict)]
-    try:
-        return json.loads(SHIPPED_CATALOG.read_text(encoding="utf-8"))["items"]
-    except (OSError, ValueError, KeyError):
-        return []
+    return list(_shipped_catalog().get("items", []))
 
 
 def shipped_catalog_version() -> str:
     """The version of the catalog shipped with the program (what villages start with)."""
+    return str(_shipped_catalog().get("version", ""))
+
+
+def _shipped_catalog() -> dict[str, Any]:
     try:
-        return str(json.loads(SHIPPED_CATALOG.read_text(encoding="utf-8"))["version"])
-    except (OSError, ValueError, KeyError):
-        return ""
+        shipped = json.loads(SHIPPED_CATALOG.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return shipped if isinstance(shipped, dict) else {}
 
 
 @supervisor_view
