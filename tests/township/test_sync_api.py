@@ -201,3 +201,29 @@ def test_in_the_data_as_stored_form_bad_events_are_refused_one_by_one_too(device
     assert ack["stored"] == 1
     stored = m.Event.objects.get()
     assert stored.event_id == uuid.UUID(good["id"]) and stored.data == good["data"]
+
+
+def test_stored_rows_keep_batch_village_actor_and_data_as_text_across_pushes(device_token):
+    """The push's insert binds what every row shares once (the village, the batch, a common origin
+    or actor) and sends the data as UTF-8 bytes on SQLite: each row must still get its own values,
+    and the data must be stored as text, equal to what was sent."""
+    from django.db import connection
+
+    first = [_event(actor="李春燕"), _event(actor="李春燕"), _event(actor="王建国", data={"note": "需要带身份证复印件"})]
+    second = [_event(actor="李春燕", data={"name": "赵" * 6000})]  # 6,000 characters, 18,000 bytes: not too large
+    for batch_id, batch in (("batch-0001", first), ("batch-0002", second)):
+        resp = _post(Client(), "/api/v1/sync", _sync_body(batch, batch_id), device_token)
+        assert resp.status_code == 200 and resp.json()["ack"]["stored"] == len(batch), resp.json()
+    batches = {b.batch_id: b.pk for b in m.Batch.objects.all()}
+    village = m.Village.objects.get(code="LTA01").pk
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT event_id, actor, origin, batch_id, village_id, data FROM {m.Event._meta.db_table}")
+        rows = {str(uuid.UUID(str(r[0]))): r[1:] for r in cur.fetchall()}
+        if connection.vendor == "sqlite":
+            cur.execute(f"SELECT DISTINCT typeof(data) FROM {m.Event._meta.db_table}")
+            assert [r[0] for r in cur.fetchall()] == ["text"]
+    for batch_id, batch in (("batch-0001", first), ("batch-0002", second)):
+        for e in batch:
+            actor, origin, batch_pk, village_pk, data = rows[e["id"]]
+            assert (actor, origin, batch_pk, village_pk) == (e["actor"], "dev1", batches[batch_id], village)
+            assert (json.loads(data) if isinstance(data, str) else data) == e["data"]
