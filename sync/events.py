@@ -144,17 +144,13 @@ def _short(value: object) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 64
 
 
-def validate_columns(cols: Any, *, utf8: bool = False) -> tuple[list[Any], dict[int, EventError]]:
+def validate_columns(cols: Any) -> tuple[list[str | None], dict[int, EventError]]:
     """``validate_event`` for a whole decoded columnar list (``sync.protocol.Columns``) at once.
 
     - Returns each event's data as stored (``data_text``; None for a refused event) and the
       refusals by position. Same rules, same codes as ``validate_event``, in the same order
       (``tests/test_sync_protocol.py`` checks they agree), but a value repeated along a column
       (the village, the device, the entity kind) is checked once, and no object is made per event.
-    - ``utf8``: the texts as UTF-8 bytes where every one can be (what SQLite stores; making a
-      Python string of each only for the database driver to encode it again cost ~3,700 CPU
-      instructions an event, measured on the bench's records). Otherwise, or if some data holds
-      a lone surrogate, strings.
     """
     n = cols.n
     codes: list[str | None] = [None] * n
@@ -189,12 +185,16 @@ def validate_columns(cols: Any, *, utf8: bool = False) -> tuple[list[Any], dict[
                 if v in bad_values:
                     refuse(i, code)
     passed = codes.count(None) == n  # the usual batch: each data written in one C-level pass
-    texts = _data_texts(cols.data, None if passed else codes, utf8)
-    longest = max(map(len, filter(None, texts)), default=0)
-    # A text's characters are never more than its UTF-8 bytes: only a longer one is measured.
-    if longest > MAX_DATA_BYTES:
+    try:
+        texts: list[str | None] = (list(map(_compact, cols.data)) if passed else
+                                   [_compact(data) if code is None else None for code, data in zip(codes, cols.data)])
+    except RecursionError:  # data nested far too deep to write (the grouped form never gets here)
+        from sync.protocol import ProtocolError
+
+        raise ProtocolError("too_deep", "事件内容嵌套太深。") from None
+    if max(map(len, filter(None, texts)), default=0) > MAX_DATA_BYTES:
         for i, text in enumerate(texts):
-            if text is not None and len(text) > MAX_DATA_BYTES and len(_as_str(text)) > MAX_DATA_BYTES:
+            if text is not None and len(text) > MAX_DATA_BYTES:
                 codes[i] = "event_too_large"
                 texts[i] = None
         passed = False
@@ -205,29 +205,6 @@ def validate_columns(cols: Any, *, utf8: bool = False) -> tuple[list[Any], dict[
             raise ProtocolError("too_deep", "事件内容嵌套太深。")
     bad = {} if passed else {i: EventError(c, _ERROR_TEXT[c]) for i, c in enumerate(codes) if c is not None}
     return texts, bad
-
-
-def _data_texts(datas: list[Any], codes: list[str | None] | None, utf8: bool) -> list[Any]:
-    """Each data as stored (``codes``: skip the refused ones), as bytes if ``utf8`` and possible."""
-    try:
-        if utf8:
-            try:
-                if codes is None:
-                    return list(map(jsontext.utf8, datas))
-                return [jsontext.utf8(data) if code is None else None for code, data in zip(codes, datas)]
-            except UnicodeEncodeError:
-                pass  # a lone surrogate: as strings, as the one-by-one check has it
-        if codes is None:
-            return list(map(_compact, datas))
-        return [_compact(data) if code is None else None for code, data in zip(codes, datas)]
-    except RecursionError:  # data nested far too deep to write (the grouped form never gets here)
-        from sync.protocol import ProtocolError
-
-        raise ProtocolError("too_deep", "事件内容嵌套太深。") from None
-
-
-def _as_str(text: str | bytes) -> str:
-    return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
 def _known_entity(value: object) -> bool:

@@ -27,7 +27,7 @@ import threading
 import zlib
 from dataclasses import dataclass
 from itertools import accumulate, repeat
-from typing import Any, Sequence, TypeGuard
+from typing import Any, Sequence, TypeGuard, cast
 
 import zstandard
 
@@ -573,20 +573,12 @@ def _data_rows(data: Any, n: int) -> list[dict[str, Any]]:
     return rows
 
 
-def data_too_deep(texts: Sequence[str | bytes | None], datas: Sequence[Any]) -> bool:
+def data_too_deep(texts: Sequence[str | None], datas: Sequence[Any]) -> bool:
     """Whether any event's data nests deeper than ``MAX_DEPTH`` (as the grouped form's check
-    counts it), from the texts of those data (strings or UTF-8 bytes, all alike; None: an event
-    refused anyway): only a text with at least that many brackets can, and only those are walked."""
-    sample = next((t for t in texts if t is not None), "")
-    if isinstance(sample, bytes):
-        count: Any = bytes.count
-        empty: str | bytes = b""
-        square: str | bytes = b"["
-        curly: str | bytes = b"{"
-    else:
-        count, empty, square, curly = str.count, "", "[", "{"
-    plain = [empty if t is None else t for t in texts] if None in texts else texts
-    opening = list(map(operator.add, map(count, plain, repeat(square)), map(count, plain, repeat(curly))))
+    counts it), from the texts of those data (None: an event refused anyway): only a text with at
+    least that many brackets can, and only those are walked."""
+    plain = [t or "" for t in texts] if None in texts else cast("Sequence[str]", texts)
+    opening = list(map(operator.add, map(str.count, plain, repeat("[")), map(str.count, plain, repeat("{"))))
     if max(opening, default=0) < MAX_DEPTH:
         return False
     return any(_too_deep(d, MAX_DEPTH) for d, k in zip(datas, opening) if k >= MAX_DEPTH)

@@ -30,8 +30,7 @@ from sync.hlc import HybridClock
 from sync.township import models as m
 from sync.township.store import (  # noqa: F401 - store_events and Stored are part of this module's API
     _CHUNK, Stored, batch_ack, catch_up, device_by_token_hash, device_synced, entity_owners, event_owners,
-    events_after, finish_batch, insert_pushed, new_batch, project_village, pushed, store_events, takes_utf8, village_row,
-    writing,
+    events_after, finish_batch, insert_pushed, new_batch, project_village, pushed, store_events, village_row, writing,
 )
 from sync.workflow import STATUS_ZH, TOWNSHIP, WORKFLOWS
 
@@ -113,7 +112,7 @@ def receive_batch(device: m.Device, batch_id: str, events: Any, *, via: str = "h
     # Checking each event is pure Python: done before taking the write lock, so one village's
     # validation never holds up another village's push (SQLite has one writer at a time).
     village = device.village
-    texts, bad = validate_columns(cols, utf8=takes_utf8())
+    texts, bad = validate_columns(cols)
     refused: list[dict[str, str]] = []
     keys = cols.id_hex if cols.id_hex is not None else cols.id
     if (not bad and nul_free and set(cols.village) == {village.code} and set(cols.origin) == {device.node}

@@ -423,8 +423,7 @@ def _insert_rows(village: m.Village, keys: Sequence[Any], columns: Columns, batc
       tuple per row (measured: 3.7 s of 6 s for 16,000 rows).
     - ``ROWS_PER_INSERT`` rows per statement rather than ``executemany`` (one statement per row):
       5.2 against 6.5 µs per row in SQLite (measured on 40,000 events).
-    - ``keys``: the ids as ``_keys`` gives them; ``columns``: the rest, in the same order. The
-      data may be UTF-8 bytes (``takes_utf8``): SQLite stores them as the same text.
+    - ``keys``: the ids as ``_keys`` gives them; ``columns``: the rest, in the same order.
     - Each statement's parameters are laid out row by row with C-level passes (``zip`` and
       ``chain``): a Python step per row cost ~3,000 CPU instructions more (measured).
     - On SQLite a value the same in every row (the time received; the origin and the actor of
@@ -443,9 +442,6 @@ def _insert_rows(village: m.Village, keys: Sequence[Any], columns: Columns, batc
     inserted = 0
     connection.ensure_connection()
     if connection.vendor != "sqlite":
-        data = values[6]
-        if any(isinstance(d, bytes) for d in data):
-            values[6] = [d.decode("utf-8") if isinstance(d, bytes) else d for d in data]
         # What is the same for every row goes into the statement once, not bound per row
         # (measured: 12 parameters per row cost 1.5 µs more than 8). Both are integers from our own rows.
         one = f"(%s, %s, %s, %s, %s, %s, {_json_param()}, %s, %s, {vpk}, TRUE, {'NULL' if bpk is None else bpk})"
@@ -462,7 +458,6 @@ def _insert_rows(village: m.Village, keys: Sequence[Any], columns: Columns, batc
     # The village and the batch are bound too (once), not written into the statement: its text is
     # then the same for every push, and the driver's statement cache compiles it once per
     # connection, not once per batch (~2,000,000 CPU instructions each time, measured).
-    # The data, as UTF-8 bytes, are cast to text (stored as a string would be).
     shared = [k for k in (2, 7) if total and len(set(values[k])) == 1]  # origin, actor
     own = [k for k in range(len(names)) if k not in shared]
     first = 4 + len(shared)  # ?1 the time received, ?2 the village, ?3 the batch, the shared values, each row's
@@ -475,7 +470,6 @@ def _insert_rows(village: m.Village, keys: Sequence[Any], columns: Columns, batc
             for r in range(count):
                 mark = {k: f"?{first + r * len(own) + n}" for n, k in enumerate(own)}
                 mark.update({k: f"?{4 + n}" for n, k in enumerate(shared)})
-                mark[6] = f"CAST({mark[6]} AS TEXT)"
                 rows.append(f"({', '.join(mark[k] for k in range(len(names)))}, ?1, ?2, TRUE, ?3)")
             text = _SQLITE_INSERTS[key] = head + ", ".join(rows) + conflict
         return text
@@ -493,12 +487,6 @@ def _insert_rows(village: m.Village, keys: Sequence[Any], columns: Columns, batc
             inserted += max(cur.rowcount, 0)
             i = j
     return inserted
-
-
-def takes_utf8() -> bool:
-    """Whether ``insert_pushed`` is best given event data as UTF-8 bytes: SQLite stores them as
-    text as they are. (PostgreSQL's driver takes strings; bytes are decoded for it.)"""
-    return connection.vendor == "sqlite"
 
 
 # --- projections after the acknowledgement --------------------------------------------------------
