@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 
 import pytest
@@ -82,3 +83,45 @@ def test_a_village_takes_the_newest_catalog_from_the_township_past_version_nine(
     assert get_raw(village, "catalog_version") == "2026.11-10"
     codes = {i["code"] for i in queries.catalog_items(village)}
     assert "Z901" in codes and "Z900" not in codes
+
+
+def test_retired_must_be_true_or_false_and_round_trips():
+    raw = shipped()
+    raw["items"][0]["retired"] = "yes"
+    with pytest.raises(CatalogError):
+        parse_catalog(raw)
+    raw["items"][0]["retired"] = True
+    item = parse_catalog(raw).items[0]
+    assert item.retired and item.to_dict()["retired"] is True
+    assert "retired" not in parse_catalog(shipped()).items[0].to_dict()  # the shipped catalog stays as it was
+
+
+def test_a_village_stops_offering_a_retired_item_but_keeps_its_errands(village):
+    from sync.events import Event, new_event_id
+    from sync.hlc import Timestamp
+    from villageagent.domain.errors import ValidationError
+    from villageagent.services import errands, residents
+    from villageagent.storage import queries
+    from villageagent.storage.events import apply_events
+
+    from villageagent.domain.identity import make_id_number
+
+    resident, _ = residents.register_resident(village, name="张桂英",
+                                              id_number=make_id_number("430223", dt.date(1952, 1, 1), 3))
+    old, _ = errands.register_errand(village, resident_id=resident["id"], item_code="B001", amount_fen=12000)
+    items = shipped()["items"]
+    data = {"version": "2026.11-5", "items": [{**i, "retired": True} if i["code"] == "B001" else i for i in items]}
+    with village.atomic():
+        apply_events(village, [Event(new_event_id(), Timestamp(1_800_000_000_000, 0, "township").encode(), "LTA01",
+                                     "township", "catalog", "catalog", "publish", data, "")], local=False)
+    assert "B001" not in {i["code"] for i in queries.catalog_items(village, offered=True)}
+    assert "B002" in {i["code"] for i in queries.catalog_items(village, offered=True)}
+    assert queries.catalog_item(village, "B001")["retired"] is True  # still known, for the errands logged
+    before = queries.count_errands(village)
+    with pytest.raises(ValidationError) as info:
+        errands.register_errand(village, resident_id=resident["id"], item_code="B001", amount_fen=12000)
+    assert info.value.kind == "item_retired" and "已由乡镇停办" in info.value.message("zh")
+    assert "stopped" in info.value.message("en")
+    assert queries.count_errands(village) == before  # nothing logged
+    kept = queries.get_errand(village, old["id"])
+    assert kept is not None and kept["item_code"] == "B001" and kept["item_name"] == old["item_name"]

@@ -27,7 +27,8 @@ supervisor = console_seed.supervisor
 supervisor_client = console_seed.supervisor_client
 
 PUBLIC = {"login", "logout", "set_language", None}  # None: the static files
-SUPERVISOR_ONLY = {"rosters", "roster", "roster_template", "roster_upload", "catalog", "catalog_edit", "catalog_add", "devices", "enroll",
+SUPERVISOR_ONLY = {"rosters", "roster", "roster_template", "roster_upload", "catalog", "catalog_edit", "catalog_add", "catalog_retire",
+                   "devices", "enroll",
                    "revoke", "offline", "offline_done", "offline_answer", "staff", "staff_new", "staff_edit"}
 ARGS = {"entity_id": "00000000-0000-0000-0000-000000000000", "pk": 999999, "code": "Z003"}
 

@@ -170,3 +170,28 @@ def test_offline_junk_file_refused_beside_field(supervisor_client):
     from sync.township.console.models import OfflineImport
 
     assert not OfflineImport.objects.exists()
+
+
+def test_a_retired_item_stays_in_the_catalog_marked_and_takes_no_new_roster(supervisor_client):
+    ops.village_for("LTA01")
+    assert supervisor_client.get("/catalog/B001/retire/").status_code == 405  # a button, not a link
+    response = supervisor_client.post("/catalog/B001/retire/")
+    assert response.status_code == 302
+    cat = m.CatalogVersion.objects.get()
+    item = next(i for i in cat.items if i["code"] == "B001")
+    assert item["retired"] is True and item["name"]  # still there, for the errands already logged
+    assert sum(1 for i in cat.items if i.get("retired")) == 1
+    event = m.Event.objects.get(village__code="LTA01", entity="catalog")
+    assert next(i for i in event.data["items"] if i["code"] == "B001")["retired"] is True  # what the village pulls
+    page = supervisor_client.get("/catalog/").content.decode()
+    assert "已停办事项 B001" in page and "已停办" in page and "恢复办理" in page
+    upload = supervisor_client.get("/rosters/upload/").content.decode()
+    assert 'value="B001"' not in upload and 'value="B002"' in upload
+    # Resumed: a newer version without the mark, offered for rosters again.
+    supervisor_client.post("/catalog/B001/retire/", {"restore": "1"})
+    latest = m.CatalogVersion.objects.order_by("-published_at").first()
+    assert latest.version != cat.version and catalog_version_key(latest.version) > catalog_version_key(cat.version)
+    assert "retired" not in next(i for i in latest.items if i["code"] == "B001")
+    assert 'value="B001"' in supervisor_client.get("/rosters/upload/").content.decode()
+    assert supervisor_client.post("/catalog/X999/retire/").status_code == 404
+    assert m.CatalogVersion.objects.count() == 2

@@ -5,6 +5,9 @@
 - Each item: code, name, kind, promised working days (承诺时限, at least 30% shorter than the
   legal limit), required materials, fee in fen, handling tier (township or county), and for
   supplies/subsidies a unit and unit price or standard amount in fen.
+- ``retired`` (停办): the township stopped the service. The item stays in the catalog, so the
+  errands already logged for it keep their name, materials and receipts, but no new errand or
+  roster can be logged for it.
 """
 
 from __future__ import annotations
@@ -35,16 +38,20 @@ class CatalogItem:
     unit: str = ""
     unit_price_fen: int = 0
     category: str = ""
+    retired: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "code": self.code, "name": self.name, "kind": self.kind,
             "promised_days": self.promised_days, "legal_days": self.legal_days,
             "materials": list(self.materials), "fee_fen": self.fee_fen, "tier": self.tier,
             "department": self.department, "unit": self.unit, "unit_price_fen": self.unit_price_fen,
             "category": self.category,
         }
+        if self.retired:
+            out["retired"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -64,10 +71,12 @@ def parse_item(raw: dict[str, Any]) -> CatalogItem:
             materials=tuple(str(m) for m in raw.get("materials", [])), fee_fen=int(raw.get("fee_fen", 0)),
             tier=str(raw.get("tier", "township")), department=str(raw.get("department", "")),
             unit=str(raw.get("unit", "")), unit_price_fen=int(raw.get("unit_price_fen", 0)),
-            category=str(raw.get("category", "")),
+            category=str(raw.get("category", "")), retired=raw.get("retired", False),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"bad catalog item {raw!r}: {exc}") from None
+    if not isinstance(item.retired, bool):
+        raise CatalogError(f"item {item.code}: retired must be true or false")
     if item.kind not in KINDS:
         raise CatalogError(f"item {item.code}: unknown kind {item.kind}")
     if item.tier not in TIERS:

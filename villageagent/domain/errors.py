@@ -28,6 +28,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "resident_unknown": ("找不到这位村民，可能已被删除，请重新查找。", "This resident was not found."),
     "item_unknown": ("服务事项“{item}”不在事项目录里，请从目录中选择。",
                      "Service item \"{item}\" is not in the catalog."),
+    "item_retired": ("服务事项“{item}”已由乡镇停办，不能再登记新的代办。已登记的照常办理。",
+                     "The township has stopped the service \"{item}\": no new errands can be logged for it. "
+                     "Errands already logged go on as before."),
     "kind_unknown": ("事项类型“{kind}”不存在。", "Unknown errand kind \"{kind}\"."),
     "errand_unknown": ("找不到编号为“{number}”的代办事项。", "No errand numbered \"{number}\"."),
     "bad_transition": ("这件事项现在是“{current}”，不能直接改为“{target}”。",

@@ -61,6 +61,8 @@ def stage_errand(db: Database, stamper: Stamper, *, resident_id: str, item_code:
                  submit: bool = False) -> str:
     """Check an errand and stamp its events into ``stamper`` (the caller's transaction)."""
     item = _item(db, item_code)
+    if item.retired:
+        raise ValidationError("item_retired", field="item", item=item.name)
     if queries.get_resident(db, resident_id) is None:
         raise VillageError("resident_unknown")
     qty = validate_quantity(quantity) if item.kind == FARM_SUPPLY else (

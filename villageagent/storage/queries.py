@@ -257,9 +257,11 @@ def deadline_list(db: Database, today: dt.date, *, overdue: bool, limit: int = 5
     return list_errands(db, f, today=today, limit=limit, order="promised")
 
 
-def catalog_items(db: Database, kind: str | None = None) -> list[dict[str, Any]]:
+def catalog_items(db: Database, kind: str | None = None, *, offered: bool = False) -> list[dict[str, Any]]:
+    """The catalog's items; ``offered``: only those a new errand may be logged for (not retired)."""
     sql = "select data from catalog_items" + (" where kind = ?" if kind else "") + " order by kind, code"
-    return [json.loads(r[0]) for r in db.execute(sql, [kind] if kind else [])]
+    items = [json.loads(r[0]) for r in db.execute(sql, [kind] if kind else [])]
+    return [i for i in items if not i.get("retired")] if offered else items
 
 
 def catalog_item(db: Database, code: str) -> dict[str, Any] | None:

@@ -170,7 +170,8 @@ class RosterUploadForm(forms.Form):
 
     def __init__(self, *args: Any, items: list[dict[str, Any]] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.items = {i["code"]: i for i in items or [] if i.get("kind") == "subsidy"}
+        # A retired (停办) item takes no new roster.
+        self.items = {i["code"]: i for i in items or [] if i.get("kind") == "subsidy" and not i.get("retired")}
         self.fields["item_code"].choices = [("", _("— 选择 —"))] + [
             (code, f"{code} {i['name']}") for code, i in self.items.items()]
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("catalog/", catalog.catalog, name="catalog"),
     path("catalog/new/", catalog.add_item, name="catalog_add"),
     path("catalog/<str:code>/", catalog.edit_item, name="catalog_edit"),
+    path("catalog/<str:code>/retire/", catalog.retire_item, name="catalog_retire"),
     path("devices/", devices.devices, name="devices"),
     path("devices/enroll/", devices.enroll, name="enroll"),
     path("devices/<int:pk>/revoke/", devices.revoke, name="revoke"),

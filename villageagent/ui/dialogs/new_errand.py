@@ -43,7 +43,7 @@ def default_round(today: dt.date) -> str:
 
 
 def load_choices(db: Any) -> dict[str, Any]:
-    return {"catalog": queries.catalog_items(db), "rounds": queries.supply_rounds(db)}
+    return {"catalog": queries.catalog_items(db, offered=True), "rounds": queries.supply_rounds(db)}
 
 
 class NewErrandDialog(QDialog):

@@ -1,4 +1,4 @@
-"""The service catalog: edit an item (promised days, materials, fee) and publish a new version."""
+"""The service catalog: edit, add or retire (停办) an item and publish a new version."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import copy
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_POST
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -121,3 +122,36 @@ def add_item(request: HttpRequest) -> HttpResponse:
                 return redirect("console:catalog")
     return render(request, "console/catalog_edit.html", {"form": form, "item": None},
                   status=400 if form.errors else 200)
+
+
+@supervisor_view
+@require_POST
+def retire_item(request: HttpRequest, code: str) -> HttpResponse:
+    """Stop (or, with ``restore``, resume) a service: a new version with the item marked retired.
+
+    - The item stays in the catalog: errands already logged for it keep its name, materials and
+      promised days, and go on as before; villages only stop offering it for new errands, and
+      the roster upload stops offering it for new rosters.
+    """
+    items = catalog_items()
+    if not any(i.get("code") == code for i in items):
+        raise Http404(_("目录里没有这个事项。"))
+    restore = request.POST.get("restore") == "1"
+    changed = copy.deepcopy(items)
+    for i in changed:
+        if i.get("code") == code:
+            item = i
+            if restore:
+                i.pop("retired", None)
+            else:
+                i["retired"] = True
+    try:
+        cat = ops.publish_catalog(next_version(), changed, actor=actor(request))
+    except ops.TownshipError as exc:
+        messages.error(request, refusal_text(exc))
+    else:
+        text = (_("已恢复办理事项 %(code)s %(name)s，目录 %(version)s 已发布，各村下次同步时更新。") if restore else
+                _("已停办事项 %(code)s %(name)s，目录 %(version)s 已发布。各村下次同步后不能再为它登记新的代办，"
+                  "已登记的照常办理。"))
+        messages.success(request, text % {"code": code, "name": item.get("name", ""), "version": cat.version})
+    return redirect("console:catalog")
