@@ -7,9 +7,9 @@ bash scripts/system-deps.sh
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]" 2>&1 | grep -v "^WARNING: Location" || true
 if [ $# -eq 0 ]; then
-  echo "== lint (ruff) and types of the core (mypy) =="
+  echo "== lint (ruff) and types (mypy) =="
   .venv/bin/ruff check .
-  .venv/bin/mypy villageagent/domain villageagent/storage villageagent/services sync
+  .venv/bin/mypy villageagent sync
 fi
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 if [ $# -eq 0 ] && [ -x scripts/with_postgres.sh ] && [ -d /usr/lib/postgresql ]; then

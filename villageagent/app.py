@@ -14,7 +14,8 @@ from villageagent import paths
 
 def make_application(argv: list[str] | None = None) -> QApplication:
     """The one QApplication (reused when it exists, as in tests)."""
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("VillageAgent")
     app.setApplicationDisplayName("村代办")
     app.setOrganizationName("VillageAgent")
@@ -26,7 +27,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     icon = paths.resources_dir() / "icons" / "villageagent.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    return app  # type: ignore[return-value]
+    return app
 
 
 def open_storage() -> Any:
@@ -92,7 +93,7 @@ def start(argv: list[str] | None = None) -> tuple[QApplication, Any, int | None]
 
         db = open_connection(paths.database_path())
         try:
-            if SetupDialog(db).exec() != SetupDialog.Accepted:
+            if SetupDialog(db).exec() != SetupDialog.DialogCode.Accepted:
                 return app, None, 0
             settings = get_settings(db)
             i18n.install(app, i18n.choose_language(settings.language))

@@ -55,13 +55,15 @@ def take_screenshots(folder: Path, size: tuple[int, int] = (1366, 768), lang: st
     from villageagent.ui.context import set_quiet
 
     app = QApplication.instance()
+    assert app is not None, "take_screenshots needs a QApplication"
     db = open_village_db()
     try:
         settings = get_settings(db)
         if not settings.configured:
             raise VillageError("village_not_set")
         detail_id = _pick_detail_errand(db)
-        resident = (queries.list_residents(db, "", limit=1) or [None])[0]
+        listed = queries.list_residents(db, "", limit=1)
+        resident = listed[0] if listed else None
     finally:
         db.close()
     i18n.install(app, lang or i18n.choose_language(settings.language))
@@ -97,7 +99,7 @@ def take_screenshots(folder: Path, size: tuple[int, int] = (1366, 768), lang: st
         for i in range(max(0, dialog.materials.count() - 1)):
             from PySide6.QtCore import Qt
 
-            dialog.materials.item(i).setCheckState(Qt.Checked)
+            dialog.materials.item(i).setCheckState(Qt.CheckState.Checked)
     save(dialog, "new-errand")
     dialog.reject()
     if detail_id:

@@ -53,7 +53,7 @@ def install(app: QCoreApplication, language: str) -> str:
     for tr in _installed:
         app.removeTranslator(tr)
     _installed.clear()
-    qt_dir = QLibraryInfo.path(QLibraryInfo.TranslationsPath)
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if language == "en":
         ours = QTranslator(app)
         if ours.load(str(translations_dir() / "villageagent_en.qm")):

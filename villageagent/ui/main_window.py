@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
             "QListWidget#nav::item:selected { background: #1f6feb; color: white; }")
         for key, label in self._labels().items():
             item = QListWidgetItem(label)
-            item.setData(Qt.UserRole, key)
+            item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
         # Wide enough for the longest label in the current language ("Monthly summary").
         font = self.nav.font()
@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
 
         widest = max(QFontMetrics(font).horizontalAdvance(label) for label in self._labels().values())
         self.nav.setFixedWidth(max(132, widest + 40))
-        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget(self)
         central = QWidget(self)
         layout = QHBoxLayout(central)
@@ -122,13 +122,13 @@ class MainWindow(QMainWindow):
         bar.clear()
         work = bar.addMenu(self.tr("事项(&E)"))
         self.new_action = QAction(self.tr("新建事项…"), self)
-        self.new_action.setShortcut(QKeySequence.New)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_action.triggered.connect(lambda: self.new_errand())
         self.find_action = QAction(self.tr("查找"), self)
-        self.find_action.setShortcut(QKeySequence.Find)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(self.focus_search)
         quit_action = QAction(self.tr("退出"), self)
-        quit_action.setShortcut(QKeySequence.Quit)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         work.addAction(self.new_action)
         work.addAction(self.find_action)
@@ -160,11 +160,11 @@ class MainWindow(QMainWindow):
                 old.deleteLater()
         self.deadline_label = QLabel(self)
         self.deadline_label.setObjectName("deadlines")
-        self.deadline_label.setCursor(Qt.PointingHandCursor)
+        self.deadline_label.setCursor(Qt.CursorShape.PointingHandCursor)
         self.deadline_label.setToolTip(self.tr("点击查看超期的事项"))
         self.deadline_label.mousePressEvent = lambda _e: self.show_overdue()  # type: ignore[method-assign]
         status.addWidget(self.deadline_label)
-        self.sync_status = None
+        self.sync_status: SyncStatusWidget | None = None
         self._refresh_deadlines()
         from villageagent.ui.tasks import InlineTaskRunner
 
@@ -287,7 +287,9 @@ class MainWindow(QMainWindow):
 
         from villageagent.ui import i18n
 
-        i18n.install(QApplication.instance(), language)
+        app = QApplication.instance()
+        assert app is not None
+        i18n.install(app, language)
         current = SCREENS[max(0, self.nav.currentRow())]
         self._build()
         self.show_screen(current)

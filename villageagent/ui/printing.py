@@ -50,7 +50,7 @@ def build_document(html: str, images: dict[str, QImage] | None = None, width_pt:
     doc.setDefaultFont(font)
     doc.setDefaultStyleSheet(CSS)
     for name, image in (images or {}).items():
-        doc.addResource(QTextDocument.ImageResource, QUrl(name), image)
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
     doc.setHtml(html)
     if width_pt:
         doc.setPageSize(QSizeF(width_pt, -1))
@@ -63,15 +63,15 @@ def print_document(doc: QTextDocument, printer: QPrinter) -> None:
     - Without a page size QTextDocument lays out at screen resolution, adds its own 2 cm margin
       and a page number: the receipt's title wrapped and the text came out half again too big.
     """
-    paint = printer.pageLayout().paintRect(QPageLayout.Point)
+    paint = printer.pageLayout().paintRect(QPageLayout.Unit.Point)
     doc.setPageSize(QSizeF(paint.width(), paint.height()))
     doc.print_(printer)
 
 
 def _page_layout(printer: QPrinter, page: str, landscape: bool) -> None:
-    size = {"A4": QPageSize.A4, "A5": QPageSize.A5}.get(page, QPageSize.A4)
-    printer.setPageLayout(QPageLayout(QPageSize(size), QPageLayout.Landscape if landscape else QPageLayout.Portrait,
-                                      QMarginsF(12, 12, 12, 12), QPageLayout.Millimeter))
+    size = {"A4": QPageSize.PageSizeId.A4, "A5": QPageSize.PageSizeId.A5}.get(page, QPageSize.PageSizeId.A4)
+    printer.setPageLayout(QPageLayout(QPageSize(size), QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait,
+                                      QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter))
 
 
 def render_pdf(html: str, path: Path | str, *, page: str = "A5", landscape: bool = False,
@@ -79,8 +79,8 @@ def render_pdf(html: str, path: Path | str, *, page: str = "A5", landscape: bool
     """Render ``html`` to a PDF file (call on the print lane). Returns the path written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    printer = QPrinter(QPrinter.HighResolution)
-    printer.setOutputFormat(QPrinter.PdfFormat)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(path))
     printer.setDocName(title)
     printer.setCreator("VillageAgent")
@@ -95,7 +95,7 @@ def print_html(html: str, printer_name: str = "", *, page: str = "A5", landscape
     info = QPrinterInfo.printerInfo(printer_name) if printer_name else QPrinterInfo.defaultPrinter()
     if info.isNull():
         raise PrinterMissing("no_printer")
-    printer = QPrinter(info, QPrinter.HighResolution)
+    printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
     printer.setDocName(title)
     printer.setCopyCount(copies)
     _page_layout(printer, page, landscape)
@@ -108,7 +108,7 @@ def preview(parent: Any, html: str, *, page: str = "A5", landscape: bool = False
     """A print preview of ``html`` (UI thread); printing from it goes to the chosen printer."""
     from PySide6.QtPrintSupport import QPrintPreviewDialog
 
-    printer = QPrinter(QPrinter.HighResolution)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     _page_layout(printer, page, landscape)
     printer.setDocName(title)
     dialog = QPrintPreviewDialog(printer, parent)

@@ -45,6 +45,7 @@ class _LaneWorker(QObject):
                 # check here only competed with the first page of the list for the disk.
                 from villageagent.storage.db import open_connection
 
+                assert self._db_path is not None
                 self._db = open_connection(self._db_path)
             self.job_did_finish.emit(job_id, fn(self._db), None)
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the window

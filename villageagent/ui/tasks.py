@@ -140,7 +140,7 @@ class TaskRunner(QObject):
         for lane, thread in self._threads.items():
             worker = self._workers[lane]
             # Close the connection in its own thread once the queued jobs ran.
-            thread.finished.connect(worker.close, Qt.DirectConnection)
+            thread.finished.connect(worker.close, Qt.ConnectionType.DirectConnection)
             thread.quit()
             thread.wait(10000)
         self._threads.clear()

@@ -56,7 +56,7 @@ class ReasonDialog(QDialog):
         self.text = QPlainTextEdit(self)
         self.text.setPlaceholderText(self.tr("请写明原因，例如：群众不再办理、银行卡号与名册不符"))
         self.message = FieldMessage(self)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self._on_ok)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -94,8 +94,8 @@ class HandBackDialog(QDialog):
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #666;")
         buttons = QDialogButtonBox(self)
-        self.confirm = buttons.addButton(self.tr("确认交付"), QDialogButtonBox.AcceptRole)
-        buttons.addButton(QDialogButtonBox.Cancel)
+        self.confirm = buttons.addButton(self.tr("确认交付"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -159,7 +159,7 @@ class ErrandDetailDialog(QDialog):
 
         self.title = QLabel(self)
         self.title.setObjectName("detailTitle")
-        self.title.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner = QLabel(self)
         self.banner.setObjectName("reasonBanner")
         self.banner.setWordWrap(True)
@@ -167,7 +167,7 @@ class ErrandDetailDialog(QDialog):
         self.banner.hide()
 
         self.form = QFormLayout()
-        self.form.setLabelAlignment(Qt.AlignRight)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.fields: dict[str, QLabel] = {}
         for key, label in (("resident", self.tr("村民")), ("id", self.tr("身份证号")), ("phone", self.tr("手机号")),
                            ("group", self.tr("村民小组")), ("kind", self.tr("类型")), ("tier", self.tr("办理层级")),
@@ -175,7 +175,7 @@ class ErrandDetailDialog(QDialog):
                            ("done", self.tr("办结日期")), ("money", self.tr("数量/金额")),
                            ("signed", self.tr("签收人")), ("note", self.tr("备注"))):
             value = QLabel(self)
-            value.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
             self.fields[key] = value
             self.form.addRow(label + "：", value)
@@ -189,7 +189,7 @@ class ErrandDetailDialog(QDialog):
         self.mat_box = mat_box = QGroupBox(self.tr("材料清单"), self)
         mat_layout = QVBoxLayout(mat_box)
         mat_layout.addWidget(self.materials)
-        mat_layout.addWidget(self.save_materials, 0, Qt.AlignRight)
+        mat_layout.addWidget(self.save_materials, 0, Qt.AlignmentFlag.AlignRight)
         left = QVBoxLayout()
         left.addLayout(self.form)
         left.addWidget(mat_box)
@@ -233,7 +233,7 @@ class ErrandDetailDialog(QDialog):
         layout.addWidget(self.title)
         layout.addWidget(self.banner)
         line = QFrame(self)
-        line.setFrameShape(QFrame.HLine)
+        line.setFrameShape(QFrame.Shape.HLine)
         layout.addWidget(line)
         layout.addLayout(middle, 1)
         layout.addWidget(self.message)
@@ -303,8 +303,8 @@ class ErrandDetailDialog(QDialog):
         self.materials.clear()
         for m in e.get("materials") or []:
             item = QListWidgetItem(m["name"])
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked if m.get("received") else Qt.Unchecked)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if m.get("received") else Qt.CheckState.Unchecked)
             self.materials.addItem(item)
         self.materials.blockSignals(False)
         self.save_materials.setEnabled(False)
@@ -315,7 +315,7 @@ class ErrandDetailDialog(QDialog):
             side = self.tr("乡镇") if str(ev.get("origin", "")).startswith("township") else self.tr("村")
             item = QListWidgetItem(f"{_when(ev['hlc'])}  [{side}] {who}\n{timeline_text(kind, ev)}")
             if not ev.get("applied", 1):
-                item.setForeground(Qt.gray)
+                item.setForeground(Qt.GlobalColor.gray)
             self.timeline.addItem(item)
         self.timeline.scrollToBottom()
         self._build_step_buttons()
@@ -323,7 +323,8 @@ class ErrandDetailDialog(QDialog):
 
     def _build_step_buttons(self) -> None:
         while self.step_bar.count():
-            w = self.step_bar.takeAt(0).widget()
+            taken = self.step_bar.takeAt(0)
+            w = taken.widget() if taken is not None else None
             if w is not None:
                 w.deleteLater()
         self.step_buttons.clear()
@@ -394,7 +395,7 @@ class ErrandDetailDialog(QDialog):
 
     def _on_save_materials(self) -> None:
         names = [self.materials.item(i).text() for i in range(self.materials.count())
-                 if self.materials.item(i).checkState() == Qt.Checked]
+                 if self.materials.item(i).checkState() == Qt.CheckState.Checked]
         errand_id = self.errand_id
         self.ctx.tasks.write(lambda db: errand_service.update_errand(db, errand_id, materials_received=names),
                              None, self._on_error)

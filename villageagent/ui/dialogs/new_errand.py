@@ -33,8 +33,8 @@ from villageagent.ui.context import AppContext
 from villageagent.ui.widgets.common import FieldMessage
 from villageagent.ui.widgets.resident_form import ResidentForm
 
-ResidentRole = Qt.UserRole + 1
-ItemRole = Qt.UserRole + 2
+ResidentRole = Qt.ItemDataRole.UserRole + 1
+ItemRole = Qt.ItemDataRole.UserRole + 2
 
 
 def default_round(today: dt.date) -> str:
@@ -235,7 +235,7 @@ class NewErrandDialog(QDialog):
             self.resident_list.addItem(item)
         if not rows:
             item = QListWidgetItem(self.tr("没有找到。是新村民？点右上角“新村民”登记。"))
-            item.setFlags(Qt.NoItemFlags)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.resident_list.addItem(item)
         self.resident_list.blockSignals(False)
         if rows:
@@ -314,7 +314,7 @@ class NewErrandDialog(QDialog):
             if not items:
                 continue
             parent = QTreeWidgetItem([i18n.kind_label(kind), ""])
-            parent.setFlags(Qt.ItemIsEnabled)
+            parent.setFlags(Qt.ItemFlag.ItemIsEnabled)
             font = parent.font(0)
             font.setBold(True)
             parent.setFont(0, font)
@@ -333,9 +333,11 @@ class NewErrandDialog(QDialog):
         """Select the catalog item ``code`` (tests, presets)."""
         for i in range(self.item_tree.topLevelItemCount()):
             parent = self.item_tree.topLevelItem(i)
+            if parent is None:
+                continue
             for j in range(parent.childCount()):
                 child = parent.child(j)
-                if child.data(0, ItemRole)["code"] == code:
+                if child is not None and child.data(0, ItemRole)["code"] == code:
                     self.item_tree.setCurrentItem(child)
                     return True
         return False
@@ -348,8 +350,8 @@ class NewErrandDialog(QDialog):
         self.materials.clear()
         for m in data.get("materials", []):
             entry = QListWidgetItem(m)
-            entry.setFlags(entry.flags() | Qt.ItemIsUserCheckable)
-            entry.setCheckState(Qt.Unchecked)
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Unchecked)
             self.materials.addItem(entry)
         if data["kind"] == "subsidy":
             self.amount.setText(format_fen(int(data.get("unit_price_fen") or 0)))
@@ -422,7 +424,7 @@ class NewErrandDialog(QDialog):
                 self.amount_message.error(exc.message(i18n.current_language()))
                 return
         received = [self.materials.item(i).text() for i in range(self.materials.count())
-                    if self.materials.item(i).checkState() == Qt.Checked]
+                    if self.materials.item(i).checkState() == Qt.CheckState.Checked]
         resident_values = self.form.values() if new else None
         resident_id = self.resident["id"] if self.resident else None
         item_code = self.item["code"]
@@ -438,6 +440,8 @@ class NewErrandDialog(QDialog):
                 created, ch = resident_service.register_resident(db, **resident_values)
                 changes.merge(ch)
                 rid = created["id"]
+            if rid is None:
+                raise VillageError("resident_unknown")
             try:
                 errand, ch2 = errand_service.register_errand(
                     db, resident_id=rid, item_code=item_code, quantity=quantity, amount_fen=amount_fen,

@@ -78,7 +78,7 @@ class ReceiptDialog(QDialog):
         return self.tr("回执") + (f" {self.errand['number']}" if self.errand else "")
 
     def default_pdf_path(self) -> Path:
-        docs = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation) or str(Path.home())
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
         number = self.errand["number"] if self.errand else "receipt"
         return Path(docs) / (self.tr("回执") + f"-{number}.pdf")
 
@@ -107,9 +107,9 @@ class ReceiptDialog(QDialog):
         if not name:
             from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
-            printer = QPrinter(QPrinter.HighResolution)
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
             chooser = QPrintDialog(printer, self)
-            if chooser.exec() != QDialog.Accepted:
+            if chooser.exec() != QDialog.DialogCode.Accepted:
                 return
             name = printer.printerName()
         html, title = self.html, self._title()

@@ -69,7 +69,7 @@ class SetupDialog(QDialog):
     def make_demo(self) -> None:
         from villageagent.services.demo import build_demo
 
-        QApplication.setOverrideCursor(Qt.WaitCursor)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             build_demo(self.db, errands=300)
         except VillageError as exc:

@@ -25,8 +25,8 @@ from villageagent.storage.events import Changes
 from villageagent.ui import i18n
 
 PAGE = 100
-ErrandIdRole = Qt.UserRole + 1
-UrgencyRole = Qt.UserRole + 2
+ErrandIdRole = Qt.ItemDataRole.UserRole + 1
+UrgencyRole = Qt.ItemDataRole.UserRole + 2
 
 OVERDUE_BG = QColor("#fbd5d2")
 OVERDUE_FG = QColor("#8a1c12")
@@ -190,8 +190,8 @@ class ErrandTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation != Qt.Horizontal or role != Qt.DisplayRole:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
         return (self.tr("编号"), self.tr("村民"), self.tr("身份证号"), self.tr("事项"), self.tr("类型"),
                 self.tr("状态"), self.tr("承诺日期"), self.tr("剩余"))[section]
@@ -215,7 +215,7 @@ class ErrandTableModel(QAbstractTableModel):
         self._views[row] = view
         return view
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in _ROLES or not index.isValid():
             return None
         row = index.row()
@@ -253,9 +253,9 @@ def _bold() -> Any:
     return _FONTS["bold"]
 
 
-_DISPLAY, _BACKGROUND, _FOREGROUND = int(Qt.DisplayRole), int(Qt.BackgroundRole), int(Qt.ForegroundRole)
-_ALIGN, _FONT, _TOOLTIP = int(Qt.TextAlignmentRole), int(Qt.FontRole), int(Qt.ToolTipRole)
+_DISPLAY, _BACKGROUND, _FOREGROUND = int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.BackgroundRole), int(Qt.ItemDataRole.ForegroundRole)
+_ALIGN, _FONT, _TOOLTIP = int(Qt.ItemDataRole.TextAlignmentRole), int(Qt.ItemDataRole.FontRole), int(Qt.ItemDataRole.ToolTipRole)
 _ROLES = frozenset({_DISPLAY, _BACKGROUND, _FOREGROUND, _ALIGN, _FONT, _TOOLTIP, int(ErrandIdRole), int(UrgencyRole)})
 _BG = {"overdue": QBrush(OVERDUE_BG), "soon": QBrush(SOON_BG)}
 _FG = {"overdue": QBrush(OVERDUE_FG), "soon": QBrush(SOON_FG), "closed": QBrush(QColor("#6b6b6b"))}
-_CENTER = int(Qt.AlignCenter)
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-RowRole = Qt.UserRole + 1
+RowRole = Qt.ItemDataRole.UserRole + 1
 
 Column = tuple[str, Callable[[dict[str, Any]], Any]]
 
@@ -42,24 +42,24 @@ class ListTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self._columns[section][0]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row = self._rows[index.row()]
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             value = self._columns[index.column()][1](row)
             return "" if value is None else str(value)
         if role == RowRole:
             return row
-        if role in (Qt.BackgroundRole, Qt.ForegroundRole) and self._colour is not None:
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole) and self._colour is not None:
             pair = self._colour(row)
             if pair:
-                return pair[0] if role == Qt.BackgroundRole else pair[1]
-        if role == Qt.TextAlignmentRole and index.column() in self._right:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+                return pair[0] if role == Qt.ItemDataRole.BackgroundRole else pair[1]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self._right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -11,7 +11,7 @@ from villageagent.storage import queries
 from villageagent.storage.events import Changes
 
 PAGE = 100
-ResidentRole = Qt.UserRole + 1
+ResidentRole = Qt.ItemDataRole.UserRole + 1
 
 
 class ResidentTableModel(QAbstractTableModel):
@@ -85,20 +85,20 @@ class ResidentTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else 5
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation != Qt.Horizontal or role != Qt.DisplayRole:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
         return (self.tr("姓名"), self.tr("身份证号"), self.tr("手机号"), self.tr("小组"), self.tr("事项"))[section]
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         r = self._rows[index.row()]
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             return (r["name"], mask_id_number(r["id_number"]), mask_phone(r["phone"] or ""), r["grp"],
                     str(r.get("errand_count", "")))[index.column()]
         if role == ResidentRole:
             return r
-        if role == Qt.TextAlignmentRole and index.column() == 4:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 4:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

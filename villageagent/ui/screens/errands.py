@@ -156,7 +156,7 @@ class ErrandsScreen(QWidget):
 
     # --- keyboard ------------------------------------------------------------------------
     def focus_search(self) -> None:
-        self.search.setFocus(Qt.ShortcutFocusReason)
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
     def _on_search_return(self) -> None:
@@ -166,16 +166,16 @@ class ErrandsScreen(QWidget):
             self.table.selectRow(0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.KeyPress:
+        if event.type() == QEvent.Type.KeyPress:
             key = event.key()  # type: ignore[attr-defined]
-            if key == Qt.Key_Escape and (self.search.text() or watched is self.table):
+            if key == Qt.Key.Key_Escape and (self.search.text() or watched is self.table):
                 self.clear_search()
                 return True
-            if watched is self.search and key == Qt.Key_Down and self.model.rowCount():
+            if watched is self.search and key == Qt.Key.Key_Down and self.model.rowCount():
                 self.table.setFocus()
                 self.table.selectRow(0)
                 return True
-            if watched is self.table and key in (Qt.Key_Return, Qt.Key_Enter):
+            if watched is self.table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self.open_row(self.table.currentIndex().row())
                 return True
         return super().eventFilter(watched, event)

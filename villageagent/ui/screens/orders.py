@@ -74,7 +74,7 @@ class OrdersScreen(QWidget):
         self.table.setObjectName("ordersTable")
         self.table.setModel(self.orders)
         setup_table(self.table, [80, 60, 110, 130, 80, 80, 80, 80], stretch=3)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.doubleClicked.connect(
             lambda index: self.errand_was_opened.emit(self.orders.data(index, RowRole)["id"]))
         self.step_buttons = {
@@ -110,7 +110,7 @@ class OrdersScreen(QWidget):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(self.table, 1)
         ll.addLayout(steps)
-        split = QSplitter(Qt.Vertical, self)
+        split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(left)
         split.addWidget(box)
         split.setSizes([400, 220])

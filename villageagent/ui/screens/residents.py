@@ -57,7 +57,7 @@ class ResidentsScreen(QWidget):
         self.card_fields = {k: QLabel(self) for k in ("name", "id", "phone", "group", "address")}
         for key, label in (("name", self.tr("姓名")), ("id", self.tr("身份证号")), ("phone", self.tr("手机号")),
                            ("group", self.tr("村民小组")), ("address", self.tr("住址"))):
-            self.card_fields[key].setTextInteractionFlags(Qt.TextSelectableByMouse)
+            self.card_fields[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(label + "：", self.card_fields[key])
         self.edit_button = QPushButton(self.tr("修改"), self)
         self.new_errand_button = QPushButton(self.tr("为他/她新建事项"), self)

@@ -63,7 +63,7 @@ class RostersScreen(QWidget):
         self.table.setObjectName("rosterLines")
         self.table.setModel(self.lines)
         setup_table(self.table, [80, 150, 60, 80, 100, 200], stretch=5)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.doubleClicked.connect(
             lambda index: self.errand_was_opened.emit(self.lines.data(index, RowRole)["id"]))
         self.totals = QLabel(self)
@@ -90,7 +90,7 @@ class RostersScreen(QWidget):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(QLabel(self.tr("补贴名册（乡镇下发）："), self))
         ll.addWidget(self.list, 1)
-        split = QSplitter(Qt.Horizontal, self)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
         split.addWidget(right)
         split.setSizes([250, 850])
@@ -109,10 +109,10 @@ class RostersScreen(QWidget):
         self.list.clear()
         for r in rosters:
             item = QListWidgetItem(r["title"] or r["item_code"])
-            item.setData(Qt.UserRole, r["id"])
+            item.setData(Qt.ItemDataRole.UserRole, r["id"])
             self.list.addItem(item)
         self.list.blockSignals(False)
-        rows = [i for i in range(self.list.count()) if self.list.item(i).data(Qt.UserRole) == current]
+        rows = [i for i in range(self.list.count()) if self.list.item(i).data(Qt.ItemDataRole.UserRole) == current]
         if self.list.count():
             self.list.setCurrentRow(rows[0] if rows else 0)
         else:
@@ -122,7 +122,7 @@ class RostersScreen(QWidget):
     def _on_pick(self, current: QListWidgetItem | None, _prev: Any = None) -> None:
         if current is None:
             return
-        self.roster_id = current.data(Qt.UserRole)
+        self.roster_id = current.data(Qt.ItemDataRole.UserRole)
         self.reload()
 
     def reload(self) -> None:

@@ -41,18 +41,18 @@ class SummaryScreen(QWidget):
         self.title.setObjectName("summaryTitle")
         self.table = QTableWidget(self)
         self.table.setObjectName("summaryTable")
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setColumnCount(7)
         self.table.setHorizontalHeaderLabels([self.tr("类型"), self.tr("受理"), self.tr("按时办结"), self.tr("超时办结"),
                                               self.tr("超期未办"), self.tr("按时办结率"), self.tr("金额(元)")])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setFixedHeight(30 + 28 * 4 + 4)
         self.chart = StatusChart(self)
         self.extra = QLabel(self)
         self.extra.setObjectName("summaryExtra")
         self.extra.setWordWrap(True)
-        self.extra.setTextFormat(Qt.RichText)
+        self.extra.setTextFormat(Qt.TextFormat.RichText)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.title)
@@ -93,13 +93,13 @@ class SummaryScreen(QWidget):
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if c:
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if r == len(rows) - 1:
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
                 if c == 4 and value not in ("0", ""):
-                    item.setForeground(Qt.red)
+                    item.setForeground(Qt.GlobalColor.red)
                 self.table.setItem(r, c, item)
         self.chart.set_data({k: dict(v.by_status) for k, v in s.kinds.items()})
         self.extra.setText(self.extra_html(s))
@@ -130,10 +130,14 @@ class SummaryScreen(QWidget):
         return (f"<b>{escape(labels[0])}</b>{supplies}<br><b>{escape(labels[1])}</b>{escape(paid)}<br>"
                 f"<b>{escape(labels[2])}</b>{logs}")
 
+    def _header_text(self, column: int) -> str:
+        item = self.table.horizontalHeaderItem(column)
+        return item.text() if item is not None else ""
+
     def print_html(self) -> str:
         assert self.summary is not None
         s = self.summary
-        head = "".join(f"<th>{escape(self.table.horizontalHeaderItem(c).text())}</th>" for c in range(7))
+        head = "".join(f"<th>{escape(self._header_text(c))}</th>" for c in range(7))
         body = "".join("<tr>" + "".join(f"<td{' class=num' if c else ''}>{escape(v)}</td>" for c, v in enumerate(row))
                        + "</tr>" for row in self.table_rows(s))
         place = self.ctx.settings.township_name + self.ctx.settings.village_name
@@ -162,7 +166,7 @@ class SummaryScreen(QWidget):
     def _ask_export(self) -> None:
         if self.summary is None:
             return
-        docs = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation) or str(Path.home())
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
         name = self.tr("月度汇总表") + f"-{self.summary.month}.xlsx"
         path, _ = QFileDialog.getSaveFileName(self, self.tr("导出Excel"), str(Path(docs) / name),
                                               self.tr("Excel 工作簿 (*.xlsx)"))

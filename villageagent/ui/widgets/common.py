@@ -17,7 +17,7 @@ class FieldMessage(QLabel):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.state = ""
         self.clear_message()
 
@@ -52,8 +52,8 @@ def heading(text: str, parent: QWidget | None = None) -> QLabel:
 
 def separator(parent: QWidget | None = None) -> QFrame:
     line = QFrame(parent)
-    line.setFrameShape(QFrame.HLine)
-    line.setFrameShadow(QFrame.Sunken)
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setFrameShadow(QFrame.Shadow.Sunken)
     return line
 
 
@@ -82,25 +82,25 @@ def month_combo(parent: QWidget | None = None, with_all: bool = True) -> QComboB
 
 def setup_table(view: QTableView, widths: list[int] | None = None, stretch: int | None = None) -> None:
     """The look every list shares: whole-row selection, no row numbers, readable row height."""
-    view.setSelectionBehavior(QTableView.SelectRows)
-    view.setSelectionMode(QTableView.SingleSelection)
-    view.setEditTriggers(QTableView.NoEditTriggers)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(28)
     view.setWordWrap(False)
     view.horizontalHeader().setHighlightSections(False)
-    view.horizontalHeader().setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+    view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     if widths:
         header = view.horizontalHeader()
         fm = header.fontMetrics()
         model = view.model()
         for i, w in enumerate(widths):
             # Never narrower than the column's title in the current language ("Collected (yuan)").
-            title = model.headerData(i, Qt.Horizontal, Qt.DisplayRole) if model is not None else None
+            title = model.headerData(i, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) if model is not None else None
             need = fm.horizontalAdvance(str(title)) + 18 if title else 0
             view.setColumnWidth(i, max(w, need) if w else w)
     if stretch is not None:
-        view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.Stretch)
+        view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
 
 def today_text() -> str:
@@ -122,7 +122,7 @@ def select_rows_by_id(view: QTableView, model, ids: set[str]) -> None:
     for row, r in enumerate(model.rows()):
         if r["id"] in ids:
             selection.select(model.index(row, 0), model.index(row, last))
-    view.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect)
+    view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
 
 def step_bar(parent: QWidget, label: str, buttons: dict, on_step) -> tuple:

@@ -31,7 +31,7 @@ class StatusChart(QWidget):
         super().__init__(parent)
         self.data: dict[str, dict[str, int]] = {}
         self.setMinimumHeight(190)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
     def sizeHint(self) -> QSize:
         return QSize(700, 220)
@@ -42,13 +42,13 @@ class StatusChart(QWidget):
 
     def paintEvent(self, _event: Any) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), Qt.white)
+        painter.fillRect(self.rect(), Qt.GlobalColor.white)
         draw(painter, QRectF(self.rect()), self.data, self.font())
         painter.end()
 
     def render_image(self, width: int = 1400, height: int = 440) -> QImage:
-        image = QImage(width, height, QImage.Format_ARGB32)
-        image.fill(Qt.white)
+        image = QImage(width, height, QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.white)
         painter = QPainter(image)
         font = QFont(self.font())
         font.setPixelSize(22)
@@ -58,7 +58,7 @@ class StatusChart(QWidget):
 
 
 def draw(painter: QPainter, rect: QRectF, data: dict[str, dict[str, int]], font: QFont) -> None:
-    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setFont(font)
     metrics = painter.fontMetrics()
     line = metrics.height()
@@ -73,7 +73,7 @@ def draw(painter: QPainter, rect: QRectF, data: dict[str, dict[str, int]], font:
     for row, kind in enumerate(KINDS):
         y = top + row * (bar_h + gap)
         painter.setPen(QPen(QColor("#222222")))
-        painter.drawText(QRectF(rect.left() + 4, y, label_w, bar_h), Qt.AlignVCenter | Qt.AlignLeft,
+        painter.drawText(QRectF(rect.left() + 4, y, label_w, bar_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                          i18n.kind_label(kind))
         x = rect.left() + label_w
         counts = data.get(kind, {})
@@ -85,18 +85,18 @@ def draw(painter: QPainter, rect: QRectF, data: dict[str, dict[str, int]], font:
             w = area_w * n / biggest
             seg = QRectF(x, y, w, bar_h)
             painter.fillRect(seg, QColor(COLOURS.get(status, "#999999")))
-            painter.setPen(QPen(Qt.white, 1))
+            painter.setPen(QPen(Qt.GlobalColor.white, 1))
             painter.drawRect(seg)
             text = f"{i18n.status_for(kind, status)} {n}"
             if metrics.horizontalAdvance(text) + 6 <= w:
-                painter.setPen(QPen(Qt.white if status not in ("received", "listed", "ordered") else QColor("#3b2a00")))
-                painter.drawText(seg, Qt.AlignCenter, text)
+                painter.setPen(QPen(Qt.GlobalColor.white if status not in ("received", "listed", "ordered") else QColor("#3b2a00")))
+                painter.drawText(seg, Qt.AlignmentFlag.AlignCenter, text)
             elif metrics.horizontalAdvance(str(n)) + 4 <= w:
-                painter.setPen(QPen(Qt.white))
-                painter.drawText(seg, Qt.AlignCenter, str(n))
+                painter.setPen(QPen(Qt.GlobalColor.white))
+                painter.drawText(seg, Qt.AlignmentFlag.AlignCenter, str(n))
             x += w
         painter.setPen(QPen(QColor("#222222")))
-        painter.drawText(QRectF(x + 6, y, total_w, bar_h), Qt.AlignVCenter | Qt.AlignLeft, str(total))
+        painter.drawText(QRectF(x + 6, y, total_w, bar_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, str(total))
     # Legend: the meaning of the colours, in one line under the bars.
     legend_y = top + len(KINDS) * (bar_h + gap)
     x = rect.left() + label_w
@@ -105,5 +105,5 @@ def draw(painter: QPainter, rect: QRectF, data: dict[str, dict[str, int]], font:
                          ("#a0a0a0", Q.translate("chart", "已撤销"))):
         painter.fillRect(QRectF(x, legend_y + line * 0.2, line * 0.8, line * 0.8), QColor(colour))
         painter.setPen(QPen(QColor("#333333")))
-        painter.drawText(QRectF(x + line, legend_y, 400, line * 1.2), Qt.AlignLeft | Qt.AlignVCenter, text)
+        painter.drawText(QRectF(x + line, legend_y, 400, line * 1.2), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         x += line * 1.6 + metrics.horizontalAdvance(text)
