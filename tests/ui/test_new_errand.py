@@ -71,3 +71,26 @@ def test_farm_supply_quantity_drives_the_money_shown_and_saved(window, store, ad
     dialog.save_only.click()
     errand = queries.list_errands(store, queries.ErrandFilter(resident_id=resident["id"]))[0]
     assert errand["quantity"] == 3 and errand["amount_fen"] == price * 3 and errand["round"] == "2026年春耕"
+
+
+def test_an_item_the_township_stopped_is_not_offered_for_a_new_errand(window, store, add_resident):
+    import json
+
+    from sync.events import Event, new_event_id
+    from sync.hlc import Timestamp
+    from villageagent import paths
+    from villageagent.storage.events import apply_events
+
+    items = json.loads(paths.catalog_path().read_text(encoding="utf-8"))["items"]
+    stopped = next(i for i in items if i["kind"] == "subsidy")
+    data = {"version": "2026.11-5", "items": [{**i, "retired": True} if i is stopped else i for i in items]}
+    with store.atomic():
+        apply_events(store, [Event(new_event_id(), Timestamp(1_800_000_000_000, 0, "township").encode(), "LTA01",
+                                   "township", "catalog", "catalog", "publish", data, "")], local=False)
+    resident = add_resident("李四")
+    dialog = window.new_errand(kind="subsidy", resident_id=resident["id"])
+    codes = {c["code"] for c in dialog.catalog}
+    assert stopped["code"] not in codes and codes  # the other subsidies are still offered
+    assert not dialog.choose_item(stopped["code"])
+    dialog.item_search.setText(stopped["name"])
+    assert dialog.item is None or dialog.item["code"] != stopped["code"]
