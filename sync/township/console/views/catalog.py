@@ -133,18 +133,15 @@ def retire_item(request: HttpRequest, code: str) -> HttpResponse:
       promised days, and go on as before; villages only stop offering it for new errands, and
       the roster upload stops offering it for new rosters.
     """
-    items = catalog_items()
-    if not any(i.get("code") == code for i in items):
+    changed = copy.deepcopy(catalog_items())
+    item = next((i for i in changed if i.get("code") == code), None)
+    if item is None:
         raise Http404(_("目录里没有这个事项。"))
     restore = request.POST.get("restore") == "1"
-    changed = copy.deepcopy(items)
-    for i in changed:
-        if i.get("code") == code:
-            item = i
-            if restore:
-                i.pop("retired", None)
-            else:
-                i["retired"] = True
+    if restore:
+        item.pop("retired", None)
+    else:
+        item["retired"] = True
     try:
         cat = ops.publish_catalog(next_version(), changed, actor=actor(request))
     except ops.TownshipError as exc:
