@@ -116,6 +116,16 @@ def test_a_repeated_batch_after_projection_changes_nothing(deferred):
     assert store.behind() == [] and m.Event.objects.count() == 4
 
 
+def _errand_count() -> int:
+    """The console's errand count, read between the projector's writes: in these tests the
+    threads' connections share one in-memory SQLite database (its shared cache), where a table the
+    other thread is writing cannot be read until that write commits ("database table is locked";
+    a file database in WAL mode, as served, lets readers and the writer overlap). On PostgreSQL
+    the lock only orders the read after a write."""
+    with store.writing(durable=False):
+        return m.Errand.objects.count()
+
+
 def _push_and_wait(projector, device, batch_id, events, errands, *, seconds):
     """Start ``projector``, push ``events`` and wait (at most ``seconds``) until the console has
     ``errands`` errands; the projector is stopped either way. Returns when the wait ended."""
@@ -123,7 +133,7 @@ def _push_and_wait(projector, device, batch_id, events, errands, *, seconds):
     try:
         ops.receive_batch(device, batch_id, events)
         deadline = time.monotonic() + seconds
-        while m.Errand.objects.count() < errands and time.monotonic() < deadline:
+        while _errand_count() < errands and time.monotonic() < deadline:
             time.sleep(0.02)
         return time.monotonic()
     finally:
