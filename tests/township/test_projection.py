@@ -234,3 +234,15 @@ def test_pushed_data_is_stored_as_the_same_json_text(deferred):
             assert {str(eid): json.loads(text) for eid, text in cur.fetchall()} == {e.id: e.data for e in events}
     stored = {str(e.event_id): e.data for e in m.Event.objects.all()}
     assert stored == {e.id: e.data for e in events}
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(__import__("django.db").db.connection.vendor != "sqlite", reason="an SQLite setting")
+def test_sqlite_keeps_its_statement_journals_in_memory():
+    # Each multi-row insert of a push keeps the pages it changes aside until it ends; on disk
+    # (the default) that was two writes to a temporary file per page, as many as to the log.
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA temp_store")
+        assert cur.fetchone()[0] == 2  # MEMORY
