@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'records':>8} {'events':>7} {'seconds':>8} {'rec/s':>9} {'requests':>8} {'sent B':>10} "
           f"{'recv B':>9} {'B/rec':>6} {'check':>5} {'quiet sync':>14}")
     for r in results:
-        print(f"{r['records']:>8} {r['events']:>7} {r['seconds']:>8.2f} {r['rec_per_s']:>9.0f} {r['requests']:>8} "
+        print(f"{r['records']:>8} {r['events']:>7} {r['seconds']:>8.3f} {r['rec_per_s']:>9.0f} {r['requests']:>8} "
               f"{r['bytes_sent']:>10} {r['bytes_received']:>9} {r['wire_bytes_per_record']:>6} "
               f"{str(r['check_ok']):>5} {r['quiet_sync_requests']:>3} req {r['quiet_sync_bytes']:>5} B")
     if args.json:

@@ -231,6 +231,42 @@ class TownshipClient:
         for adapter in self.session.adapters.values():
             adapter.close()
 
+    def connect_ahead(self) -> None:
+        """Open the connection the next request will use (TCP, and TLS with the pinned
+        certificate), meant to run while the laptop is still reading and compressing that request.
+
+        - Best effort: whatever goes wrong here is met, and reported, by the request itself.
+        - Not while each request takes a fresh connection, nor through a proxy from the
+          environment (the request may take another route than this would).
+        """
+        if self.fresh_connections:
+            return
+        url = self.url + "/api/v1/sync"
+        try:
+            # The settings the request will have (``REQUESTS_CA_BUNDLE`` in the environment makes
+            # ``verify`` a path, and with it another pool of connections).
+            settings = self.session.merge_environment_settings(url, {}, None, self._verify, None)
+            if settings["proxies"]:
+                return
+            adapter = self.session.get_adapter(url)
+            if not isinstance(adapter, HTTPAdapter):
+                return
+            # The same pool the request will take (``HTTPAdapter.send`` asks for it the same way).
+            pool = adapter.get_connection_with_tls_context(requests.Request("POST", url).prepare(),
+                                                           settings["verify"], cert=settings["cert"])
+            conn = pool._get_conn(timeout=0)  # noqa: SLF001 - urllib3 has no public way to open ahead
+            try:
+                if not conn.is_connected:
+                    conn.timeout = self.timeout[0]  # never longer than the request's own connect
+                    conn.connect()
+            except BaseException:
+                conn.close()
+                raise
+            finally:
+                pool._put_conn(conn)  # noqa: SLF001
+        except Exception:  # noqa: BLE001 - best effort, see above
+            return
+
     def _post(self, path: str, msg: dict[str, Any] | bytes, *, auth: bool = True,
               encoding: str | None = None) -> dict[str, Any]:
         """One POST; ``msg`` a message, or a body already compressed in ``encoding`` (by default

@@ -527,3 +527,89 @@ def test_the_laptop_learns_zstd_at_enrollment_and_sends_large_batches_as_stored(
     origins = {r[0] for r in db.execute("select origin from events where local = 1")}
     stored = {str(e.event_id): e.data for e in m.Event.objects.filter(origin__in=origins)}
     assert stored == local  # every event once, its data as the laptop holds it
+
+
+class _CountingProxy:
+    """A TCP proxy that counts the connections made to it."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.accepted = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            upstream = socket.create_connection(self.target)
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_the_first_push_goes_over_the_connection_opened_ahead(enrolled, live_server, add_errands):
+    db = enrolled()
+    add_errands(db, 3)
+    host, port = live_server.url.removeprefix("http://").split(":")
+    proxy = _CountingProxy((host, int(port)))
+    opened: list[TownshipClient] = []
+
+    class _Ahead(TownshipClient):
+        def connect_ahead(self) -> None:
+            super().connect_ahead()
+            opened.append(self)
+
+    try:
+        client = TownshipClient(f"http://127.0.0.1:{proxy.port}", state.connection(db).token)
+        client.connect_ahead()
+        deadline = time.monotonic() + 5
+        while proxy.accepted < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert proxy.accepted == 1  # opened before any request
+        client.exchange(p.sync_request(cursor=0, limit=0))
+        assert proxy.accepted == 1 and client.requests_made == 1  # the request took that connection
+        client.close()
+        # A sync that has something to push opens its connection ahead too, and only the one.
+        report = service.sync_now(db, sleep=_no_sleep,
+                                  client_factory=lambda conn: _Ahead(f"http://127.0.0.1:{proxy.port}", conn.token))
+        assert report.pushed == 7 and report.requests == 1 and report.check_ok is True
+        assert len(opened) == 1 and proxy.accepted == 2
+        # Nothing waiting: no connection ahead (the one request opens its own).
+        opened.clear()
+        quiet = service.sync_now(db, sleep=_no_sleep,
+                                 client_factory=lambda conn: _Ahead(f"http://127.0.0.1:{proxy.port}", conn.token))
+        assert quiet.requests == 1 and not opened and proxy.accepted == 3
+    finally:
+        proxy.close()
+
+
+def test_opening_ahead_to_no_township_raises_nothing_and_the_request_reports_it():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]  # closed again: nothing listens there
+    client = TownshipClient(f"http://127.0.0.1:{dead}", "t" * 40)
+    client.connect_ahead()  # best effort: no exception
+    with pytest.raises(SyncError) as exc:
+        client.exchange(p.sync_request(cursor=0, limit=0))
+    assert exc.value.retryable
+    client.start_fresh_connections()
+    client.connect_ahead()  # and none at all once each request takes a fresh connection
+    client.close()

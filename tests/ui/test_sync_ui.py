@@ -17,6 +17,9 @@ class FakeClient:
     def __init__(self, refuse: set[str] | None = None):
         self.refuse = refuse or set()
 
+    def connect_ahead(self):
+        pass
+
     def enroll(self, code, **_):
         from sync.client import SyncError
 

@@ -269,6 +269,11 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
     latest: dict | None = None  # the township's count and digest in its latest answer
     with ThreadPoolExecutor(max_workers=FAST_PIPELINE_DEPTH, thread_name_prefix="sync-net") as net:
         inflight: deque[tuple[Future, str | None, "Outgoing", int]] = deque()
+        if state.any_waiting(db):
+            # The connection is opened while the first push is read and compressed, not after
+            # (measured: a 1,000-record push on loopback waited ~4 ms for it; on a slow link a
+            # TCP and TLS handshake take a few round trips).
+            net.submit(client.connect_ahead)
         while True:
             if cancelled and cancelled():
                 _unprepare(db, ready)

@@ -134,6 +134,10 @@ def count_waiting(db: Database) -> int:
     return db.execute("select count(*) from sync_waiting").fetchone()[0]
 
 
+def any_waiting(db: Database) -> bool:
+    return db.execute("select 1 from sync_waiting limit 1").fetchone() is not None
+
+
 def add_waiting(db: Database, ids: list[str]) -> None:
     """These local events are to be sent (new ones, or ones the township turned out to lack)."""
     for i in range(0, len(ids), _CHUNK):
