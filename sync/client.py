@@ -17,6 +17,7 @@ import ssl
 import zlib
 import dataclasses
 from dataclasses import dataclass
+from concurrent.futures import Executor, Future, wait
 from typing import Any
 from urllib.parse import urlparse
 
@@ -217,6 +218,7 @@ class TownshipClient:
         # After a failed round trip: one TCP connection per request. Links that drop long-lived
         # connections (mobile middleboxes, a proxy cutting every N bytes) then cut nothing.
         self.fresh_connections = False
+        self._ahead: Future | None = None  # the connection being opened ahead (``connect_ahead``)
 
     _verify: bool = True
 
@@ -231,16 +233,21 @@ class TownshipClient:
         for adapter in self.session.adapters.values():
             adapter.close()
 
-    def connect_ahead(self) -> None:
+    def connect_ahead(self, executor: Executor) -> None:
         """Open the connection the next request will use (TCP, and TLS with the pinned
-        certificate), meant to run while the laptop is still reading and compressing that request.
+        certificate) on one of ``executor``'s threads, while the laptop is still reading and
+        compressing that request.
 
+        - The next request waits for it (up to the connect timeout) rather than opening another
+          one beside it.
         - Best effort: whatever goes wrong here is met, and reported, by the request itself.
         - Not while each request takes a fresh connection, nor through a proxy from the
           environment (the request may take another route than this would).
         """
-        if self.fresh_connections:
-            return
+        if not self.fresh_connections:
+            self._ahead = executor.submit(self._open_ahead)
+
+    def _open_ahead(self) -> None:
         url = self.url + "/api/v1/sync"
         try:
             # The settings the request will have (``REQUESTS_CA_BUNDLE`` in the environment makes
@@ -293,6 +300,10 @@ class TownshipClient:
             headers["Authorization"] = f"Bearer {self.token}"
         if self.fresh_connections:
             headers["Connection"] = "close"
+        ahead = self._ahead
+        if ahead is not None:
+            wait([ahead], timeout=self.timeout[0])
+            self._ahead = None
         self.requests_made += 1
         try:
             # Our own decompression (bounded) instead of requests' transparent decoding.

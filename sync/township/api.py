@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from sync import protocol as p
+from sync.township import lane as lanes
 from sync.township import operations as ops
 from sync.township.openapi import schema
 
@@ -84,14 +85,20 @@ def _bearer(request: HttpRequest) -> str:
     return auth[7:].strip() if auth.startswith("Bearer ") else ""
 
 
-def endpoint(method: str, *, auth: bool) -> Callable:
-    """Method check, authentication and the mapping of every failure to a 4xx with a code."""
+def endpoint(method: str, *, auth: bool, lane: bool = False) -> Callable:
+    """Method check, authentication and the mapping of every failure to a 4xx with a code.
+
+    - ``lane``: handled in the sync lane when the server runs one (``sync.township.lane``).
+    """
 
     def wrap(fn: Callable) -> Callable:
         @csrf_exempt
         def view(request: HttpRequest) -> HttpResponse:
             if request.method != method:
                 return error("method_not_allowed", f"请用 {method} 请求。", 405)
+            return lanes.run(lambda: handle(request)) if lane else handle(request)
+
+        def handle(request: HttpRequest) -> HttpResponse:
             try:
                 device = ops.device_for_token(_bearer(request)) if auth else None
                 return fn(request, device) if auth else fn(request)
@@ -134,7 +141,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
                              "village_name": device.village.name, "device": device.node}, 201)
 
 
-@endpoint("POST", auth=True)
+@endpoint("POST", auth=True, lane=True)
 def sync(request: HttpRequest, device) -> HttpResponse:
     msg, nul_free = _read_checked(request)
     return _answer(request, ops.exchange(device, msg, nul_free=nul_free))

@@ -111,11 +111,13 @@ def _serve(args: argparse.Namespace) -> int:
     scheme = "https" if args.cert else "http"
     from django.urls import get_resolver
 
+    from sync.township import lane as lanes
     from sync.township.store import Projector
 
     get_resolver().url_patterns  # noqa: B018 - load every view now, not in the first village's sync
     _fewer_collections()
     projector = Projector().start()  # console tables follow the pushes in the background (see store.py)
+    lanes.start()  # the villages' sync round trips on one thread and connection (see lane.py)
     print(f"乡镇中心已启动：{scheme}://{args.host}:{args.port}/ （按 Ctrl+C 停止）", flush=True)
     signal.signal(signal.SIGTERM, _interrupt)  # stopped by a service manager: the same as Ctrl+C
     try:
@@ -137,6 +139,7 @@ def _serve(args: argparse.Namespace) -> int:
         server.run()
         return 0
     finally:
+        lanes.stop()
         # What was acknowledged but not yet projected is projected now (for a few seconds at
         # most; anything left is projected at the next start).
         projector.stop()

@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -573,30 +574,37 @@ def test_the_first_push_goes_over_the_connection_opened_ahead(enrolled, live_ser
     opened: list[TownshipClient] = []
 
     class _Ahead(TownshipClient):
-        def connect_ahead(self) -> None:
-            super().connect_ahead()
+        def connect_ahead(self, executor) -> None:
+            super().connect_ahead(executor)
             opened.append(self)
 
     try:
-        client = TownshipClient(f"http://127.0.0.1:{proxy.port}", state.connection(db).token)
-        client.connect_ahead()
-        deadline = time.monotonic() + 5
-        while proxy.accepted < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert proxy.accepted == 1  # opened before any request
-        client.exchange(p.sync_request(cursor=0, limit=0))
-        assert proxy.accepted == 1 and client.requests_made == 1  # the request took that connection
-        client.close()
-        # A sync that has something to push opens its connection ahead too, and only the one.
-        report = service.sync_now(db, sleep=_no_sleep,
-                                  client_factory=lambda conn: _Ahead(f"http://127.0.0.1:{proxy.port}", conn.token))
-        assert report.pushed == 7 and report.requests == 1 and report.check_ok is True
-        assert len(opened) == 1 and proxy.accepted == 2
+        with ThreadPoolExecutor(1) as net:
+            client = TownshipClient(f"http://127.0.0.1:{proxy.port}", state.connection(db).token)
+            client.connect_ahead(net)
+            deadline = time.monotonic() + 5
+            while proxy.accepted < 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert proxy.accepted == 1  # opened before any request
+            client.exchange(p.sync_request(cursor=0, limit=0))
+            assert proxy.accepted == 1 and client.requests_made == 1  # the request took that connection
+            client.close()
+        # A sync that has something to push opens its connection ahead, and its request waits
+        # for that one instead of opening another beside it (three small errands: reading and
+        # compressing them is quicker than a connection).
+        for _ in range(3):
+            add_errands(db, 1)
+            before = proxy.accepted
+            report = service.sync_now(db, sleep=_no_sleep,
+                                      client_factory=lambda conn: _Ahead(f"http://127.0.0.1:{proxy.port}", conn.token))
+            assert report.pushed > 0 and report.requests == 1 and report.check_ok is True
+            assert proxy.accepted == before + 1
+        assert len(opened) == 3
         # Nothing waiting: no connection ahead (the one request opens its own).
         opened.clear()
         quiet = service.sync_now(db, sleep=_no_sleep,
                                  client_factory=lambda conn: _Ahead(f"http://127.0.0.1:{proxy.port}", conn.token))
-        assert quiet.requests == 1 and not opened and proxy.accepted == 3
+        assert quiet.requests == 1 and not opened and proxy.accepted == 5
     finally:
         proxy.close()
 
@@ -605,11 +613,13 @@ def test_opening_ahead_to_no_township_raises_nothing_and_the_request_reports_it(
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = s.getsockname()[1]  # closed again: nothing listens there
-    client = TownshipClient(f"http://127.0.0.1:{dead}", "t" * 40)
-    client.connect_ahead()  # best effort: no exception
-    with pytest.raises(SyncError) as exc:
-        client.exchange(p.sync_request(cursor=0, limit=0))
-    assert exc.value.retryable
-    client.start_fresh_connections()
-    client.connect_ahead()  # and none at all once each request takes a fresh connection
-    client.close()
+    with ThreadPoolExecutor(1) as net:
+        client = TownshipClient(f"http://127.0.0.1:{dead}", "t" * 40)
+        client.connect_ahead(net)  # best effort: no exception, here or in the thread
+        with pytest.raises(SyncError) as exc:
+            client.exchange(p.sync_request(cursor=0, limit=0))
+        assert exc.value.retryable
+        client.start_fresh_connections()
+        client.connect_ahead(net)
+        assert client._ahead is None  # none at all once each request takes a fresh connection
+        client.close()

@@ -17,7 +17,7 @@ class FakeClient:
     def __init__(self, refuse: set[str] | None = None):
         self.refuse = refuse or set()
 
-    def connect_ahead(self):
+    def connect_ahead(self, executor):
         pass
 
     def enroll(self, code, **_):

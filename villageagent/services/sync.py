@@ -273,7 +273,7 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
             # The connection is opened while the first push is read and compressed, not after
             # (measured: a 1,000-record push on loopback waited ~4 ms for it; on a slow link a
             # TCP and TLS handshake take a few round trips).
-            net.submit(client.connect_ahead)
+            client.connect_ahead(net)
         while True:
             if cancelled and cancelled():
                 _unprepare(db, ready)
