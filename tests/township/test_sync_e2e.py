@@ -190,10 +190,12 @@ def test_lost_acknowledgement_batch_resent_without_duplicates(enrolled, add_erra
 
 
 class _CutProxy:
-    """A TCP proxy that cuts the first ``cuts`` connections after ``limit`` bytes from the client."""
+    """A TCP proxy that cuts the first ``cuts`` connections after ``limit`` bytes from the client
+    (and counts the connections made to it: ``accepted``)."""
 
     def __init__(self, target: tuple[str, int], limit: int, cuts: int):
         self.target, self.limit, self.cuts = target, limit, cuts
+        self.accepted = 0
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
@@ -207,6 +209,7 @@ class _CutProxy:
                 client, _ = self.sock.accept()
             except OSError:
                 return
+            self.accepted += 1
             threading.Thread(target=self._pair, args=(client,), daemon=True).start()
 
     def _pair(self, client: socket.socket) -> None:
@@ -530,47 +533,11 @@ def test_the_laptop_learns_zstd_at_enrollment_and_sends_large_batches_as_stored(
     assert stored == local  # every event once, its data as the laptop holds it
 
 
-class _CountingProxy:
-    """A TCP proxy that counts the connections made to it."""
-
-    def __init__(self, target: tuple[str, int]):
-        self.target = target
-        self.accepted = 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            upstream = socket.create_connection(self.target)
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-            dst.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 def test_the_first_push_goes_over_the_connection_opened_ahead(enrolled, live_server, add_errands):
     db = enrolled()
     add_errands(db, 3)
     host, port = live_server.url.removeprefix("http://").split(":")
-    proxy = _CountingProxy((host, int(port)))
+    proxy = _CutProxy((host, int(port)), limit=0, cuts=0)  # cuts nothing; counts the connections
     opened: list[TownshipClient] = []
 
     class _Ahead(TownshipClient):
