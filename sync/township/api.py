@@ -85,6 +85,11 @@ def _bearer(request: HttpRequest) -> str:
     return auth[7:].strip() if auth.startswith("Bearer ") else ""
 
 
+def _load_body(request: HttpRequest) -> None:
+    """Read the request's body from the network now (Django keeps it for ``request.body``)."""
+    request.body  # noqa: B018 - read for its effect
+
+
 def endpoint(method: str, *, auth: bool, lane: bool = False) -> Callable:
     """Method check, authentication and the mapping of every failure to a 4xx with a code.
 
@@ -96,12 +101,20 @@ def endpoint(method: str, *, auth: bool, lane: bool = False) -> Callable:
         def view(request: HttpRequest) -> HttpResponse:
             if request.method != method:
                 return error("method_not_allowed", f"请用 {method} 请求。", 405)
-            return lanes.run(lambda: handle(request)) if lane else handle(request)
+            if not lane:
+                return guarded(request, lambda: call(request))
+            # The body is read here, before the lane: a slow upload must hold up only its own
+            # request, not every village's (cheroot calls us before the body has arrived).
+            failed = guarded(request, lambda: _load_body(request))
+            return failed if failed is not None else lanes.run(lambda: guarded(request, lambda: call(request)))
 
-        def handle(request: HttpRequest) -> HttpResponse:
+        def call(request: HttpRequest) -> HttpResponse:
+            device = ops.device_for_token(_bearer(request)) if auth else None
+            return fn(request, device) if auth else fn(request)
+
+        def guarded(request: HttpRequest, work: Callable[[], Any]) -> Any:
             try:
-                device = ops.device_for_token(_bearer(request)) if auth else None
-                return fn(request, device) if auth else fn(request)
+                return work()
             except ops.TownshipError as exc:
                 return error(exc.code, exc.message, exc.status)
             except p.ProtocolError as exc:

@@ -12,8 +12,11 @@
 - Nothing is lost for concurrency: SQLite takes one writer at a time anyway (``store.writing``),
   and Python code runs one thread at a time. A round trip of another village waits for the one
   running (a few milliseconds to a few hundred for the largest batch), never for a network:
-  the request's body has been read before it is handed over, and the answer is sent by the
-  thread that received the request.
+  the request's body is read on the thread that received it before the rest is handed over
+  (cheroot, serving HTTPS, calls the application before the body has arrived), and the answer is
+  sent by that thread too.
+- SQLite only: on PostgreSQL writers need not wait for each other, and round trips keep the
+  server's threads.
 """
 
 from __future__ import annotations
@@ -35,19 +38,28 @@ _lane: "Lane | None" = None
 class Lane:
     def __init__(self) -> None:
         self._jobs: "queue.SimpleQueue[tuple[Callable[[], object], Future] | None]" = queue.SimpleQueue()
+        self._stopped = False
+        self._lock = threading.Lock()  # no job is queued behind the stop mark
         self._thread = threading.Thread(target=self._work, name="sync-lane", daemon=True)
         self._thread.start()
 
     def run(self, fn: Callable[[], T]) -> T:
-        """``fn()`` on the lane's thread; its result or its exception, here."""
+        """``fn()`` on the lane's thread; its result or its exception, here. Once the lane is
+        stopped (or on its own thread), right here."""
         if threading.current_thread() is self._thread:
             return fn()
         done: Future = Future()
-        self._jobs.put((fn, done))
-        return done.result()
+        with self._lock:
+            queued = not self._stopped
+            if queued:
+                self._jobs.put((fn, done))
+        return done.result() if queued else fn()
 
     def stop(self) -> None:
-        self._jobs.put(None)
+        """No new jobs; those queued are finished first (waited for a few seconds at most)."""
+        with self._lock:
+            self._stopped = True
+            self._jobs.put(None)
         self._thread.join(timeout=5)
 
     def _work(self) -> None:
@@ -55,20 +67,28 @@ class Lane:
             fn, done = job
             if not done.set_running_or_notify_cancel():
                 continue
-            # As Django does around each request: a connection broken by the last job (or past
-            # its age) is closed, and the next query opens a fresh one.
-            close_old_connections()
             try:
+                # As Django does around each request: a connection broken by the last job (or
+                # past its age) is closed, and the next query opens a fresh one.
+                close_old_connections()
                 done.set_result(fn())
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting request thread
                 done.set_exception(exc)
             finally:
-                close_old_connections()
+                try:
+                    close_old_connections()
+                except Exception:  # noqa: BLE001 - the lane goes on; the next job retries the close
+                    log.exception("could not close the sync lane's database connection")
 
 
-def start() -> Lane:
-    """Send the sync round trips of this process through one thread from now on."""
+def start() -> Lane | None:
+    """Send the sync round trips of this process through one thread from now on, on SQLite (on
+    PostgreSQL writers need not wait for each other: they keep the server's threads)."""
     global _lane
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return None
     if _lane is None:
         _lane = Lane()
         # Its connection opened now, not in the first village's sync.

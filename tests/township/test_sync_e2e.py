@@ -590,3 +590,38 @@ def test_opening_ahead_to_no_township_raises_nothing_and_the_request_reports_it(
         client.connect_ahead(net)
         assert client._ahead is None  # none at all once each request takes a fresh connection
         client.close()
+
+
+def test_a_township_that_does_not_answer_costs_one_connect_timeout_not_two():
+    # A listener whose queue is full: connecting to it neither succeeds nor fails.
+    with socket.socket() as full:
+        full.bind(("127.0.0.1", 0))
+        full.listen(0)
+        waiting = [socket.socket() for _ in range(4)]
+        for s in waiting:
+            s.setblocking(False)
+            s.connect_ex(full.getsockname())
+        try:
+            with ThreadPoolExecutor(1) as net:
+                client = TownshipClient(f"http://127.0.0.1:{full.getsockname()[1]}", "t" * 40, timeout=(0.5, 5))
+                started = time.monotonic()
+                client.connect_ahead(net)
+                with pytest.raises(SyncError) as exc:
+                    client.exchange(p.sync_request(cursor=0, limit=0))
+                took = time.monotonic() - started
+                client.close()
+        finally:
+            for s in waiting:
+                s.close()
+    assert exc.value.code == "link_failed" and exc.value.retryable
+    assert took < 0.9, f"{took:.2f} s: the request waited for the connection ahead and then for its own"
+
+
+def test_no_connection_is_opened_ahead_over_https():
+    # The township's TLS 1.3 session tickets make an idle connection look readable, and urllib3
+    # would drop it before the request: two handshakes instead of one.
+    with ThreadPoolExecutor(1) as net:
+        client = TownshipClient("https://127.0.0.1:9", "t" * 40, fingerprint="ab" * 32)
+        client.connect_ahead(net)
+        assert client._ahead is None
+        client.close()
