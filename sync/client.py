@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from sync import protocol as p
@@ -194,8 +195,6 @@ ACCEPT = ", ".join(p.ENCODINGS)  # the codings this client reads in answers
 def _connect_failed(exc: BaseException) -> bool:
     """Whether opening a connection failed for the network (refused, unreachable, timed out), not
     for a certificate or anything else."""
-    import urllib3
-
     if isinstance(exc, (ssl.SSLError, urllib3.exceptions.SSLError)):
         return False
     return isinstance(exc, (OSError, urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
@@ -221,8 +220,6 @@ class TownshipClient:
             # No CA check (a township's certificate is its own); the fingerprint check replaces it.
             # Passed on every call: REQUESTS_CA_BUNDLE in the environment would override a session default.
             self._verify = False
-            import urllib3
-
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self.requests_made = 0
         # After a failed round trip: one TCP connection per request. Links that drop long-lived
@@ -316,13 +313,12 @@ class TownshipClient:
             headers["Authorization"] = f"Bearer {self.token}"
         if self.fresh_connections:
             headers["Connection"] = "close"
+        self.requests_made += 1
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
             done, _ = wait([ahead], timeout=self.timeout[0])
             if not done or ahead.exception() is not None:
-                self.requests_made += 1
                 raise SyncError("link_failed", "连不上乡镇服务器或网络中断了。", retryable=True)
-        self.requests_made += 1
         try:
             # Our own decompression (bounded) instead of requests' transparent decoding.
             resp = self.session.post(self.url + path, data=body, headers=headers, timeout=self.timeout, stream=True,

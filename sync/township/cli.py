@@ -164,15 +164,10 @@ class _OpenDatabase:
         self.barrier = barrier
 
     def service(self) -> None:
+        from sync.township.lane import open_database
+
         try:
-            from django.db import connection
-
-            from sync.township.models import Event
-
-            with connection.cursor() as cur:
-                cur.execute(f"SELECT 1 FROM {connection.ops.quote_name(Event._meta.db_table)} LIMIT 1")
-        except Exception:  # noqa: BLE001 - the first request opens it instead
-            logging.getLogger("sync.township").warning("could not open the database ahead", exc_info=True)
+            open_database()
         finally:
             try:
                 self.barrier.wait(timeout=self.WAIT)

@@ -92,7 +92,7 @@ def start() -> Lane | None:
     if _lane is None:
         _lane = Lane()
         # Its connection opened now, not in the first village's sync.
-        _lane.run(_open_database)
+        _lane.run(open_database)
     return _lane
 
 
@@ -109,7 +109,9 @@ def run(fn: Callable[[], T]) -> T:
     return lane.run(fn) if lane is not None else fn()
 
 
-def _open_database() -> None:
+def open_database() -> None:
+    """Open this thread's database connection now (the query makes SQLite read the schema too),
+    not in the first request it serves; on failure the first request opens it instead."""
     try:
         from django.db import connection
 
@@ -117,5 +119,5 @@ def _open_database() -> None:
 
         with connection.cursor() as cur:
             cur.execute(f"SELECT 1 FROM {connection.ops.quote_name(Event._meta.db_table)} LIMIT 1")
-    except Exception:  # noqa: BLE001 - the first round trip opens it instead
-        log.warning("could not open the sync lane's database connection ahead", exc_info=True)
+    except Exception:  # noqa: BLE001 - the first request opens it instead
+        log.warning("could not open the database ahead", exc_info=True)

@@ -271,8 +271,7 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
         inflight: deque[tuple[Future, str | None, "Outgoing", int]] = deque()
         if state.any_waiting(db):
             # The connection is opened while the first push is read and compressed, not after
-            # (measured: a 1,000-record push on loopback waited ~4 ms for it; on a slow link a
-            # TCP and TLS handshake take a few round trips).
+            # (measured: a 1,000-record push on loopback waited ~4 ms for it).
             client.connect_ahead(net)
         while True:
             if cancelled and cancelled():
