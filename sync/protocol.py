@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -345,12 +346,46 @@ def _hlc_column(values: list[Any]) -> Any:
     return {"w": walls, "c": counters, "n": _table_column(nodes)}
 
 
+def _hlc_run(values: list[Any]) -> dict[str, str] | None:
+    """The HLCs as one run of texts (``r``) when all are texts of one length (one device's own
+    events always are), else None. Cheaper on both sides than the deltas (measured on the bench's
+    1,000 records: 7,700 -> 400 CPU instructions an event at the laptop, 5,400 -> 2,000 at the
+    township), for 2.7 more bytes a record at zstd's fast level (and 2.6 fewer at level 6): it
+    goes with the ``data`` form, on a fast link."""
+    if not values or not _only_str(values):
+        return None
+    widths = set(map(len, values))
+    if len(widths) != 1 or min(widths) <= 21:
+        return None
+    return {"r": "".join(values)}
+
+
+@functools.lru_cache(maxsize=8)
+def _hlc_run_pattern(width: int) -> re.Pattern[str]:
+    """A run of well-formed HLC texts of ``width`` characters each (node ``width - 21`` long)."""
+    return re.compile(r"(?:[0-9]{13}-[0-9]{6}-.{%d})*" % (width - 21), re.DOTALL)
+
+
+def _hlc_run_values(run: Any, n: int) -> tuple[list[str], bool]:
+    if not isinstance(run, str):
+        raise ProtocolError("bad_events", "列 hlc.r 应为文本。")
+    width, rest = divmod(len(run), n)
+    if rest or width <= 21:
+        raise ProtocolError("bad_events", "列 hlc.r 的长度不对。")
+    # Cut up with a list comprehension; checked with one match over the whole run: every value
+    # then has the shape ``Timestamp.encode`` writes. Otherwise each is checked on its own.
+    values = [run[i:i + width] for i in range(0, n * width, width)]
+    return values, _hlc_run_pattern(width).fullmatch(run) is not None
+
+
 def _hlc_values(col: Any, n: int) -> tuple[list[Any], bool]:
     """(The HLC texts, whether all of them are known well-formed from the columns alone)."""
     if not isinstance(col, dict):
         raise ProtocolError("bad_events", "列 hlc 格式不对。")
     if "l" in col:
         return _list(col["l"], n, "hlc"), False
+    if "r" in col:
+        return _hlc_run_values(col["r"], n)
     walls = _list(col.get("w"), n, "hlc.w")
     counters = _list(col.get("c"), n, "hlc.c")
     nodes = _table_values(col.get("n"), n, "hlc.n")
@@ -393,7 +428,7 @@ def encode_columns(ids: list[Any], hlcs: list[Any], villages: list[Any], origins
     if not n:
         return out
     out["id"] = _uuid_column(ids)
-    out["hlc"] = _hlc_column(hlcs)
+    out["hlc"] = (data_texts is not None and _hlc_run(hlcs)) or _hlc_column(hlcs)
     for name, values in (("village", villages), ("origin", origins), ("entity", entities), ("op", ops),
                          ("actor", actors)):
         out[name] = _table_column(values)

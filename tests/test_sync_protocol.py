@@ -297,6 +297,70 @@ def test_hlc_columns_flag_only_well_formed(stamps):
         assert ok
 
 
+@given(st.lists(st.tuples(st.integers(-10, 2 * 10**13), st.integers(-5, 2 * 10**6),
+                          st.sampled_from(["dev1", "dev2", "a-b", "李"])), min_size=1, max_size=6),
+       st.sampled_from(["", "x", "+", " "]))
+@settings(max_examples=300, deadline=None)
+def test_hlc_run_flags_only_well_formed(stamps, junk):
+    """The run form (``r``): when the decoder says every HLC is well-formed, each one is; a run of
+    well-formed HLCs of one width is said to be."""
+    from sync.hlc import is_timestamp
+
+    texts = [f"{w:013d}-{c:06d}-{node}" if junk == "" else f"{junk}{w:012d}-{c:06d}-{node}" for w, c, node in stamps]
+    if len(set(map(len, texts))) != 1:
+        return  # the laptop sends such HLCs another way (``_hlc_run`` gives None)
+    col = p._hlc_run(texts)
+    hlcs, ok = p._hlc_values(col, len(texts))
+    assert hlcs == texts
+    if ok:
+        assert all(is_timestamp(h) for h in hlcs)
+    if junk == "" and all(0 <= w < 10**13 and 0 <= c < 10**6 for w, c, _ in stamps):
+        assert ok
+
+
+def test_hlc_run_is_used_with_the_data_form_when_widths_agree():
+    def form(hlcs):
+        n = len(hlcs)
+        return p.encode_columns([str(uuid.uuid4()) for _ in hlcs], hlcs, ["LTA01"] * n, ["dev1"] * n, ["errand"] * n,
+                                [str(uuid.uuid4()) for _ in hlcs], ["create"] * n, None, [""] * n,
+                                data_texts=[b"{}"] * n)
+
+    same = [Timestamp(1770000000000 + i, 0, "dev1").encode() for i in range(3)]
+    assert form(same)["hlc"] == {"r": "".join(same)}
+    mixed = [*same, Timestamp(1770000000009, 0, "device2").encode()]
+    assert "w" in form(mixed)["hlc"]  # not one width: the deltas
+    # The grouped form keeps the deltas (fewer bytes where bytes count).
+    evs = [{"id": str(uuid.uuid4()), "hlc": h, "village": "LTA01", "origin": "dev1", "entity": "errand",
+            "entity_id": str(uuid.uuid4()), "op": "create", "data": {}, "actor": ""} for h in same]
+    assert "w" in p.encode_events(evs)["hlc"]
+
+
+def test_a_malformed_hlc_in_a_run_is_refused_alone():
+    """One badly formed HLC in the run: that event is refused (``event_bad_hlc``), not the batch."""
+    n = 3
+    good = [Timestamp(1770000000000 + i, 0, "dev1").encode() for i in range(n)]
+    hlcs = [good[0], "17700000000x1-000000-dev1", good[2]]
+    form = p.encode_columns([str(uuid.uuid4()) for _ in hlcs], hlcs, ["LTA01"] * n, ["dev1"] * n, ["errand"] * n,
+                            [str(uuid.uuid4()) for _ in hlcs], ["create"] * n, None, [""] * n,
+                            data_texts=[b'{"a":1}'] * n)
+    assert "r" in form["hlc"]
+    cols = p.decode_columns(p.parse(p.compress({"v": 1, "events": form}, 2, p.IDENTITY))["events"])
+    assert cols.hlc == hlcs and not cols.hlc_ok
+    texts, bad = validate_columns(cols)
+    assert set(bad) == {1} and bad[1].code == "event_bad_hlc"
+    assert texts[0] == texts[2] == '{"a":1}'
+
+
+@pytest.mark.parametrize("run", [1, ["x"], "1770000000000-000000-dev1" * 2 + "x", "1770000000000-000000-" * 3])
+def test_a_broken_hlc_run_is_refused_with_a_code(run):
+    col = {"n": 3, "id": [str(uuid.uuid4()) for _ in range(3)], "hlc": {"r": run}, "village": {"t": ["LTA01"]},
+           "origin": {"t": ["dev1"]}, "entity": {"t": ["errand"]}, "op": {"t": ["create"]}, "actor": {"t": [""]},
+           "eid": [str(uuid.uuid4()) for _ in range(3)], "data": [{}, {}, {}]}
+    with pytest.raises(p.ProtocolError) as caught:
+        p.decode_columns(col)
+    assert caught.value.code == "bad_events"
+
+
 def test_encode_refuses_data_that_does_not_match_the_events():
     """A data list shorter than the event list (a corrupt stored row) is a clear protocol error,
     not an IndexError from deep inside the encoder."""
