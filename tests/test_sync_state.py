@@ -119,7 +119,8 @@ def test_a_push_prepared_for_a_fast_link_is_encoded_again_for_a_slow_one(village
     batch_id, out = service._next_batch(village, 100)
     assert batch_id is not None and out.fresh and out.last
     prepared = service._encoded(village, batch_id, out, 0, 2, 0, coding)
-    slow = BatchSizer()  # no fast round trip yet: level 5
+    slow = BatchSizer()
+    slow.worked(16_000, 2.0)  # a round trip that took 2 s: level 5
     sent = service._fit(village, prepared, slow, 0, coding)
     assert sent.level == 5 and sent.batch_id == batch_id and sent.out is out and sent.encoding == coding
     assert sent.body == p.compress(p.decompress(prepared.body), 5, coding)  # the same message, harder
