@@ -135,16 +135,16 @@ def test_batch_sizer_looks_ahead_without_changing_and_aims_lower_after_a_level_s
     # The next request is prepared while one is on the wire, sized as if that one came back fast.
     from sync.client import BatchSizer
 
-    b = BatchSizer(size=200)
-    b.measured(12000, 200, level=5)  # the first request: level 5, 60 bytes an event
+    b = BatchSizer(size=400)
+    b.measured(12000, 200, level=5)  # a request at level 5, 60 bytes an event
     guess = b.ahead([12000, 12000])
-    assert b.size == 200 and b.good_in_row == 0 and b.fast_in_row == 0  # the sizer itself is untouched
-    assert guess.size == 800 and guess.fast_in_row == 2 and guess.cap_bytes == 32 * 1024
+    assert b.size == 400 and b.good_in_row == 0 and b.fast_in_row == 0  # the sizer itself is untouched
+    assert guess.size == 1600 and guess.fast_in_row == 2 and guess.cap_bytes == 64 * 1024
     assert guess.level() == 2
     # At level 2 an event takes more bytes than measured at level 5: the aim leaves more room.
-    assert guess.events() == int(32 * 1024 * 0.85 / 60)
+    assert guess.events() == int(64 * 1024 * 0.85 / 60)
     guess.measured(13000, 200, level=2)
-    assert guess.events() == int(32 * 1024 * 0.95 / 65)
+    assert guess.events() == int(64 * 1024 * 0.95 / 65)
 
 
 def test_batch_sizer_grows_faster_and_compresses_lighter_on_a_fast_link():
@@ -157,7 +157,7 @@ def test_batch_sizer_grows_faster_and_compresses_lighter_on_a_fast_link():
         slow.worked(16000, 2.0)  # 16 KiB in 2 s: a 64 kbit/s link
         fast.worked(16000, 0.02)
     assert slow.cap_bytes == 32 * 1024  # one doubling after 8 good trips, as before
-    assert fast.cap_bytes == 16 * 1024 * 2 ** 4  # one after every 2
+    assert fast.cap_bytes == 16 * 1024 * 2 ** 8  # one after every trip
     assert slow.level() == 5 and fast.level() == 2
     fast.worked(16000, 3.0)  # the link slowed down: back to bytes first
     assert fast.level() == 5
