@@ -349,7 +349,7 @@ def _hlc_column(values: list[Any]) -> Any:
 def _hlc_run(values: list[Any]) -> dict[str, str] | None:
     """The HLCs as one run of texts (``r``) when all are texts of one length (one device's own
     events always are), else None. Cheaper on both sides than the deltas (measured on the bench's
-    1,000 records: 7,700 -> 400 CPU instructions an event at the laptop, 5,400 -> 2,000 at the
+    1,000 records: 7,700 -> 400 CPU instructions an event at the laptop, 5,400 -> 2,400 at the
     township), for 2.7 more bytes a record at zstd's fast level (and 2.6 fewer at level 6): it
     goes with the ``data`` form, on a fast link."""
     if not values or not _only_str(values):
