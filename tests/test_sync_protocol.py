@@ -147,6 +147,26 @@ def test_batch_sizer_looks_ahead_without_changing_and_aims_lower_after_a_level_s
     assert guess.events() == int(64 * 1024 * 0.95 / 65)
 
 
+def test_batch_sizer_looks_ahead_on_a_slow_link_as_a_slow_trip():
+    # On a link known to be slow the push prepared ahead must not be sized for a fast trip: the
+    # cap would double every time and each such push be cut (and encoded again) before it went.
+    from sync.client import BatchSizer
+
+    b = BatchSizer(size=400)
+    b.measured(16000, 300, level=5)
+    b.worked(16000, 2.0)  # 16 KiB in 2 s
+    guess = b.ahead([16000])
+    real = BatchSizer(**vars(b))
+    real.worked(16000, 2.0)
+    assert guess == real and guess.cap_bytes == 16 * 1024 and guess.level() == 5
+    assert guess.events() == real.events() and guess.events() * 16000 / 300 <= 16 * 1024
+    # Not yet measured, or known fast: as a fast trip.
+    assert BatchSizer().ahead([12000]).cap_bytes == 32 * 1024
+    fast = BatchSizer()
+    fast.worked(12000, 0.01)
+    assert fast.ahead([12000]).cap_bytes == 2 * fast.cap_bytes
+
+
 def test_batch_sizer_grows_faster_and_compresses_lighter_on_a_fast_link():
     from sync.client import BatchSizer
 
