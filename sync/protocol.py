@@ -40,6 +40,7 @@ MAX_WIRE = 8 * 1024 * 1024  # compressed request body
 MAX_BODY = 48 * 1024 * 1024  # after decompression
 MAX_DEPTH = 32
 MAX_EVENTS = 20000  # per batch or pull page
+MAX_HLC = 64  # characters of an HLC text (the township's column)
 CONTENT_TYPE = "application/json"
 FILE_FORMAT = "villageagent-sync-file"
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -375,7 +376,7 @@ def _hlc_run_values(run: Any, n: int) -> tuple[list[str], bool]:
     # Cut up with a list comprehension; checked with one match over the whole run: every value
     # then has the shape ``Timestamp.encode`` writes. Otherwise each is checked on its own.
     values = [run[i:i + width] for i in range(0, n * width, width)]
-    return values, _hlc_run_pattern(width).fullmatch(run) is not None
+    return values, width <= MAX_HLC and _hlc_run_pattern(width).fullmatch(run) is not None
 
 
 def _hlc_values(col: Any, n: int) -> tuple[list[Any], bool]:
@@ -398,7 +399,8 @@ def _hlc_values(col: Any, n: int) -> tuple[list[Any], bool]:
     wall = absolute[-1] if absolute else 0
     # Walls that only go up lie between the first and the last: all in range if those are.
     ok = (bool(n) and min(walls[1:], default=0) >= 0 and walls[0] >= 0 and wall < 10**13
-          and min(counters) >= 0 and max(counters) < 10**6 and "" not in set(nodes))
+          and min(counters) >= 0 and max(counters) < 10**6 and "" not in set(nodes)
+          and max(map(len, set(nodes))) <= MAX_HLC - 21)
     return out, ok
 
 

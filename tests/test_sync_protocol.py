@@ -372,6 +372,28 @@ def test_a_malformed_hlc_in_a_run_is_refused_alone():
     assert texts[0] == texts[2] == '{"a":1}'
 
 
+def test_an_hlc_longer_than_the_township_column_is_refused_alone():
+    """An HLC over 64 characters (the township's column) refuses its own event in every form,
+    instead of failing the whole batch in the database."""
+    from sync.events import EventError, validate_event
+
+    long_ts = Timestamp(1770000000000, 0, "d" * 44).encode()
+    assert len(long_ts) == 65
+    ok_ts = Timestamp(1770000000000, 1, "d" * 43).encode()
+    n = 2
+    evs = [{"id": str(uuid.uuid4()), "hlc": h, "village": "LTA01", "origin": "dev1", "entity": "errand",
+            "entity_id": str(uuid.uuid4()), "op": "create", "data": {"a": 1}, "actor": ""} for h in (ok_ts, long_ts)]
+    for form in (p.encode_events(evs), _rows_form(evs), _rows_form([evs[1], evs[1] | {"id": str(uuid.uuid4())}])):
+        cols = p.decode_columns(p.parse(p.compress({"v": 1, "events": form}, 2, p.IDENTITY))["events"])
+        texts, bad = validate_columns(cols)
+        assert {i for i in range(n) if cols.hlc[i] == long_ts} == set(bad)
+        assert all(e.code == "event_bad_hlc" for e in bad.values())
+    with pytest.raises(EventError) as caught:
+        validate_event(evs[1])
+    assert caught.value.code == "event_bad_hlc"
+    assert validate_event(evs[0]).hlc == ok_ts
+
+
 @pytest.mark.parametrize("run", [1, ["x"], "1770000000000-000000-dev1" * 2 + "x", "1770000000000-000000-" * 3])
 def test_a_broken_hlc_run_is_refused_with_a_code(run):
     col = {"n": 3, "id": [str(uuid.uuid4()) for _ in range(3)], "hlc": {"r": run}, "village": {"t": ["LTA01"]},
