@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sync import jsontext
+from sync.hlc import MAX_TEXT as MAX_HLC
 from sync.hlc import is_timestamp
 
 ENTITIES = ("resident", "errand", "log", "roster", "catalog")
@@ -106,7 +107,7 @@ def validate_event(raw: object) -> Event:
         raise EventError("event_unknown_field", f"unknown event field {', '.join(sorted(extra))}")
     if not _is_uuid(raw["id"]):
         raise EventError("event_bad_id", "event id must be a UUID")
-    if not is_timestamp(raw["hlc"]) or len(raw["hlc"]) > 64:
+    if not is_timestamp(raw["hlc"]) or len(raw["hlc"]) > MAX_HLC:
         raise EventError("event_bad_hlc", "event hlc is not a hybrid-logical-clock timestamp")
     for key in ("village", "origin", "entity", "entity_id", "op"):
         value = raw[key]
@@ -229,7 +230,7 @@ def _bad_values(values: list[Any], rule: Any) -> set[Any] | None:
 
 
 def _hlc_ok(value: object) -> bool:
-    if not isinstance(value, str) or len(value) > 64:  # the township's column holds 64
+    if not isinstance(value, str) or len(value) > MAX_HLC:
         return False
     # The common shape, checked without parsing; anything else gets the full check.
     head = value[:20]

@@ -18,6 +18,7 @@ from typing import Callable
 _WALL_DIGITS = 13
 _COUNTER_DIGITS = 6
 MAX_COUNTER = 10**_COUNTER_DIGITS - 1
+MAX_TEXT = 64  # characters of an encoded timestamp that the township's column holds
 
 
 @dataclass(frozen=True, order=True)

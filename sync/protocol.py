@@ -33,6 +33,7 @@ from typing import Any, Sequence, TypeGuard, cast
 import zstandard
 
 from sync import jsontext
+from sync.hlc import MAX_TEXT as MAX_HLC
 
 
 VERSION = 1
@@ -40,7 +41,6 @@ MAX_WIRE = 8 * 1024 * 1024  # compressed request body
 MAX_BODY = 48 * 1024 * 1024  # after decompression
 MAX_DEPTH = 32
 MAX_EVENTS = 20000  # per batch or pull page
-MAX_HLC = 64  # characters of an HLC text (the township's column)
 CONTENT_TYPE = "application/json"
 FILE_FORMAT = "villageagent-sync-file"
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -398,9 +398,10 @@ def _hlc_values(col: Any, n: int) -> tuple[list[Any], bool]:
     out = list(map(_HLC_FORMAT, zip(absolute, counters, nodes)))
     wall = absolute[-1] if absolute else 0
     # Walls that only go up lie between the first and the last: all in range if those are.
+    distinct = set(nodes)
     ok = (bool(n) and min(walls[1:], default=0) >= 0 and walls[0] >= 0 and wall < 10**13
-          and min(counters) >= 0 and max(counters) < 10**6 and "" not in set(nodes)
-          and max(map(len, set(nodes))) <= MAX_HLC - 21)
+          and min(counters) >= 0 and max(counters) < 10**6 and "" not in distinct
+          and max(map(len, distinct)) <= MAX_HLC - 21)
     return out, ok
 
 
