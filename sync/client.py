@@ -232,6 +232,10 @@ class TownshipClient:
             # Passed on every call: REQUESTS_CA_BUNDLE in the environment would override a session default.
             self._verify = False
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        # Proxies and CA bundle from the environment, worked out once (``_settings``); requests
+        # would otherwise read the whole environment again on every call (~1 ms of the laptop's
+        # CPU a request, measured: 4 of a 1,000-record push's ~70 ms).
+        self._env: dict[str, Any] | None = None
         self.requests_made = 0
         # After a failed round trip: one TCP connection per request. Links that drop long-lived
         # connections (mobile middleboxes, a proxy cutting every N bytes) then cut nothing.
@@ -239,6 +243,17 @@ class TownshipClient:
         self._ahead: Future | None = None  # the connection being opened ahead (``connect_ahead``)
 
     _verify: bool = True
+
+    def _settings(self) -> dict[str, Any]:
+        """``proxies``, ``verify`` and ``cert`` for this township's address, from the environment
+        (``HTTP_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``...) as requests reads them, read once
+        per client (one sync); the session then stops reading the environment itself. That also
+        keeps a ``.netrc`` entry for the township's host from replacing the device token."""
+        if self._env is None:
+            found = self.session.merge_environment_settings(self.url + "/", {}, None, self._verify, None)
+            self._env = {"proxies": found["proxies"], "verify": found["verify"], "cert": found["cert"]}
+            self.session.trust_env = False
+        return self._env
 
     def close(self) -> None:
         self.session.close()
@@ -274,7 +289,7 @@ class TownshipClient:
         try:
             # The settings the request will have (``REQUESTS_CA_BUNDLE`` in the environment makes
             # ``verify`` a path, and with it another pool of connections).
-            settings = self.session.merge_environment_settings(url, {}, None, self._verify, None)
+            settings = self._settings()
             if settings["proxies"]:
                 return
             adapter = self.session.get_adapter(url)
@@ -333,7 +348,7 @@ class TownshipClient:
         try:
             # Our own decompression (bounded) instead of requests' transparent decoding.
             resp = self.session.post(self.url + path, data=body, headers=headers, timeout=self.timeout, stream=True,
-                                     verify=self._verify)
+                                     **self._settings())
             raw = resp.raw.read(p.MAX_WIRE + 1, decode_content=False)
         except requests.exceptions.SSLError as exc:
             raise SyncError("certificate_changed", "乡镇服务器的证书和登记时的不一样，为安全起见没有同步。"
@@ -378,7 +393,7 @@ class TownshipClient:
     def ping(self) -> bool:
         """Whether the township center answers (used to decide on an automatic sync)."""
         try:
-            resp = self.session.get(self.url + "/api/v1/ping", timeout=(3, 5), verify=self._verify)
+            resp = self.session.get(self.url + "/api/v1/ping", timeout=(3, 5), **self._settings())
             return resp.status_code == 200
         except requests.exceptions.RequestException:
             return False

@@ -157,6 +157,57 @@ def test_answers_behind_a_failed_request_are_kept_not_sent_again(enrolled, add_e
     assert not m.Batch.objects.filter(accepted=0, duplicates__gt=0).exists()
 
 
+def test_a_push_prepared_ahead_goes_before_the_last_answer_is_written_unless_it_would_pull_twice(
+        enrolled, add_errands, monkeypatch):
+    from sync.client import BatchSizer
+
+    db = enrolled()
+    first = add_errands(db, 3)
+    assert service.sync_now(db, sleep=_no_sleep).check_ok is True
+    ops.take_step(first[0], "accepted", actor="clerk")  # the next sync's first request pulls this
+    add_errands(db, 60, submit=False)
+    log: list[tuple] = []  # on the sync's own thread, in order: each push as it goes, each answer written
+    applied, fit = service._apply_reply, service._fit
+
+    def apply(db_, reply, batch_id, *args, **kwargs):
+        log.append(("applied", batch_id, (reply.get("events") or {}).get("n")))
+        return applied(db_, reply, batch_id, *args, **kwargs)
+
+    def fitted(*args, **kwargs):
+        push = fit(*args, **kwargs)  # the push as it goes on the wire, right after this
+        log.append(("sent", push.batch_id, push.limit))
+        return push
+
+    monkeypatch.setattr(service, "_apply_reply", apply)
+    monkeypatch.setattr(service, "_fit", fitted)
+    report = service.sync_now(db, sleep=_no_sleep, sizer=BatchSizer(size=20, high=20))
+    assert report.check_ok is True and report.pulled == 1 and state.count_waiting(db) == 0
+    assert queries.get_errand(db, first[0])["status"] == "accepted"
+    # Two pushes, both pulling (the first request of a sync, the queue's last), and the first
+    # answer brings the township's step: the second waits for it to be written.
+    ops.take_step(first[1], "accepted", actor="clerk")
+    add_errands(db, 25, submit=False)
+    report = service.sync_now(db, sleep=_no_sleep, sizer=BatchSizer(size=20, high=20))
+    assert report.check_ok is True and report.pulled == 1 and state.count_waiting(db) == 0
+    assert queries.get_errand(db, first[1])["status"] == "accepted"
+    pushes = [e for e in log if e[0] == "sent" and e[1]]
+    assert len(pushes) >= 6
+    early = waited = 0
+    for k, push in enumerate(pushes[1:]):
+        before = pushes[k]  # the push sent just before this one
+        sent_at, answer_at = log.index(push), log.index(next(e for e in log if e[:2] == ("applied", before[1])))
+        answer = log[answer_at]
+        if push[2] and answer[2]:
+            # It asks for the township's events, and the answer before it brought some: it waits
+            # until they are written (else it would ask for them again).
+            assert sent_at > answer_at, (push, answer)
+            waited += 1
+        early += sent_at < answer_at
+    assert waited == 1
+    assert early >= 3  # the others did not wait for the laptop to write the answer down
+    assert _server_events() == m.Event.objects.count()
+
+
 class _LoseFirstAck(TownshipClient):
     """The township stores the batch, but its answer never arrives (the first time)."""
 
@@ -626,3 +677,75 @@ def test_no_connection_is_opened_ahead_over_https():
         client.connect_ahead(net)
         assert client._ahead is None
         client.close()
+
+
+def test_a_netrc_entry_for_the_township_does_not_replace_the_device_token(enrolled, add_errands, tmp_path,
+                                                                          monkeypatch):
+    # requests would put a ~/.netrc login for the township's host in place of the token (and the
+    # township would refuse every request); the client reads proxies and certificates from the
+    # environment itself, once, and nothing else.
+    db = enrolled()
+    add_errands(db, 2)
+    host = state.connection(db).url.removeprefix("http://").split(":")[0]
+    netrc = tmp_path / "netrc"
+    netrc.write_text(f"machine {host} login someone password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    report = service.sync_now(db, sleep=_no_sleep)
+    assert report.pushed == 5 and report.check_ok is True
+
+
+class _ForwardProxy(_CutProxy):
+    """An HTTP proxy for one server: the request line's absolute address becomes a path again
+    (``POST http://host:port/api/v1/sync`` -> ``POST /api/v1/sync``), the rest goes as it is."""
+
+    def __init__(self, target: tuple[str, int]):
+        super().__init__(target, limit=0, cuts=0)
+        self.prefix = f" http://{target[0]}:{target[1]}/".encode()
+        self.forwarded = 0
+
+    def _pair(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(self.target)
+
+        def back() -> None:
+            try:
+                while data := upstream.recv(65536):
+                    client.sendall(data)
+                client.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+        threading.Thread(target=back, daemon=True).start()
+        try:
+            while data := client.recv(65536):
+                self.forwarded += data.count(self.prefix)
+                upstream.sendall(data.replace(self.prefix, b" /"))
+            upstream.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def test_a_proxy_from_the_environment_is_used_for_every_request_of_a_sync(enrolled, add_errands, live_server,
+                                                                         monkeypatch):
+    db = enrolled()
+    add_errands(db, 2)
+    host, port = live_server.url.removeprefix("http://").split(":")
+    proxy = _ForwardProxy((host, int(port)))
+    try:
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        reads = []
+        environ = TownshipClient.__dict__["_settings"]
+
+        def counted(self):
+            reads.append(self._env is None)
+            return environ(self)
+
+        monkeypatch.setattr(TownshipClient, "_settings", counted)
+        report = service.sync_now(db, sleep=_no_sleep)
+        assert report.pushed == 5 and report.check_ok is True
+        assert proxy.forwarded == report.requests  # through the proxy, not straight to the township
+        assert reads.count(True) == 1 and len(reads) >= report.requests  # the environment read once
+    finally:
+        proxy.close()

@@ -312,6 +312,10 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
                 proven += 1
                 if proven >= PROVE_LINK and report.retries == 0:
                     depth = FAST_PIPELINE_DEPTH if sizer.fast_in_row else PIPELINE_DEPTH
+                if ready and _may_go_before(ready[-1], reply):
+                    # The push read and encoded ahead goes on the wire before this answer is
+                    # written down, so the township does not wait for the laptop's transaction.
+                    _fill(db, net, client, inflight, depth, sizer, report, ready, prepare=False)
             more = _apply_reply(db, reply, batch_id, out.ids, report, sent_seqs=out.seqs)
             if progress:
                 progress(report)
@@ -336,6 +340,16 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
                     return
                 _repair(db, client, reply.get("check"), report)
                 repaired = True
+
+
+def _may_go_before(push: "Prepared", reply: dict) -> bool:
+    """Whether a push prepared ahead may be sent before this answer is applied: it asks for no
+    events, or the answer moved neither the pull cursor nor brought any (else the push would ask
+    for events again that the answer brings)."""
+    if push.limit == 0:
+        return True
+    events = reply.get("events")
+    return isinstance(events, dict) and events.get("n") == 0 and reply.get("cursor") == push.cursor
 
 
 def _later_check(latest: dict | None, check: object) -> dict | None:
@@ -413,14 +427,18 @@ class Prepared(NamedTuple):
 
 
 def _fill(db: Database, net: ThreadPoolExecutor, client: TownshipClient, inflight: deque, depth: int,
-          sizer: BatchSizer, report: SyncReport, ready: list[Prepared]) -> None:
+          sizer: BatchSizer, report: SyncReport, ready: list[Prepared], *, prepare: bool = True) -> None:
     """Put requests on the wire until ``depth`` are in flight (a pull/check request goes alone).
 
     - The push prepared ahead (``ready``) goes first, cut down first if the link's budget has
       shrunk since it was encoded.
+    - ``prepare=False``: only that one; nothing new is read (an answer not yet applied still
+      leaves its events waiting in the database).
     """
     while len(inflight) < depth:
         if inflight and inflight[-1][1] is None:
+            return
+        if not ready and not prepare:
             return
         nxt = ready.pop() if ready else _prepare(db, client, inflight, sizer, report)
         if nxt is None:
