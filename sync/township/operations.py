@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -89,6 +90,7 @@ REFUSALS = {
     "entity_other_village": "这条记录修改的是别的村的数据，已拒收。",
     "id_conflict": "这条记录的编号和别的村的记录重复，已拒收。",
     "event_bad_text": "这条记录里有无法保存的字符（NUL控制字符或残缺的Unicode代理字符），已拒收。",
+    "not_stored": "乡镇的数据库没能保存这条记录，已拒收；请联系乡镇查看服务器日志。",
 }
 
 
@@ -166,7 +168,12 @@ def receive_batch(device: m.Device, batch_id: str, events: Any, *, via: str = "h
             again = [cols.id[i] for i in good if i not in fresh]
             owners = event_owners(again)
             for event_id in again:
-                if owners.get(event_id, village.pk) != village.pk:
+                owner = owners.get(str(uuid.UUID(event_id)))
+                if owner is None:  # stored nowhere: the database skipped the row for another reason
+                    log.error("batch %s of %s: event %s was not stored", batch_id, device, event_id)
+                    refused.append({"id": event_id, "code": "not_stored", "message": REFUSALS["not_stored"]})
+                    duplicates -= 1
+                elif owner != village.pk:
                     refused.append({"id": event_id, "code": "id_conflict", "message": REFUSALS["id_conflict"]})
                     duplicates -= 1
         ack = {"batch": batch_id, "stored": len(stored), "duplicates": duplicates, "refused": refused}

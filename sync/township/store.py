@@ -419,6 +419,8 @@ _SQLITE_INSERTS: dict[tuple[int, tuple[int, ...]], str] = {}
 def _insert_rows(village: m.Village, keys: Sequence[Any], columns: Columns, batch: m.Batch | None) -> int:
     """``INSERT ... ON CONFLICT DO NOTHING`` of event rows; the number inserted.
 
+    - Rows already stored (by id) are skipped (``ON CONFLICT DO NOTHING``; ``INSERT OR IGNORE`` on
+      SQLite).
     - Plain SQL instead of ``bulk_create``: the ORM spent most of a push compiling one VALUES
       tuple per row (measured: 3.7 s of 6 s for 16,000 rows).
     - ``ROWS_PER_INSERT`` rows per statement rather than ``executemany`` (one statement per row):
@@ -471,7 +473,11 @@ def _insert_rows(village: m.Village, keys: Sequence[Any], columns: Columns, batc
                 mark = {k: f"?{first + r * len(own) + n}" for n, k in enumerate(own)}
                 mark.update({k: f"?{4 + n}" for n, k in enumerate(shared)})
                 rows.append(f"({', '.join(mark[k] for k in range(len(names)))}, ?1, ?2, TRUE, ?3)")
-            text = _SQLITE_INSERTS[key] = head + ", ".join(rows) + conflict
+            # ``OR IGNORE`` rather than the ``ON CONFLICT`` clause: the same rows skipped (a stored
+            # id; no other constraint of the table can fail for rows checked as these are), for
+            # ~2,300 fewer CPU instructions a row (measured). A row skipped for anything else
+            # would be stored nowhere, and the push refuses it by name (``receive_batch``).
+            text = _SQLITE_INSERTS[key] = "INSERT OR IGNORE" + head.removeprefix("INSERT") + ", ".join(rows)
         return text
 
     fixed = [now, vpk, bpk, *(values[k][0] for k in shared)]

@@ -467,6 +467,38 @@ def test_other_village_events_refused_and_quarantined(enrolled, add_errands):
     assert m.Event.objects.filter(village__code="LTA01").count() == 0
 
 
+@pytest.mark.parametrize("refuse_last", [False, True])
+def test_the_laptops_check_is_worked_out_while_the_last_push_travels_unless_an_answer_changes_it(
+        enrolled, add_errands, monkeypatch, refuse_last):
+    from sync.client import BatchSizer
+
+    db = enrolled()
+    add_errands(db, 50, submit=False)
+    if refuse_last:  # the queue's last event forged for another village: the township refuses it
+        db.execute("update events set village = 'LTA09' where seq = (select max(seq) from events)")
+    log: list[str] = []
+    check, applied = state.check, service._apply_reply
+    monkeypatch.setattr(state, "check", lambda db_: (log.append("check"), check(db_))[1])
+
+    def apply(*args, **kwargs):
+        log.append("applied")
+        return applied(*args, **kwargs)
+
+    monkeypatch.setattr(service, "_apply_reply", apply)
+    report = service.sync_now(db, sleep=_no_sleep, sizer=BatchSizer(size=20, high=20))
+    assert report.check_ok is True and report.requests == 3 and report.refused == int(refuse_last)
+    assert state.count_waiting(db) == 0
+    last = len(log) - 1 - log[::-1].index("applied")
+    if refuse_last:
+        # The last answer refused an event: the numbers worked out ahead no longer stand, and the
+        # laptop's are counted again after it (without the refused event, as the township's).
+        assert "check" in log[last:]
+    else:
+        assert "check" in log[:last] and "check" not in log[last:]  # worked out while it travelled
+    assert state.check(db)["count"] == m.Event.objects.count()
+    assert not m.SyncIncident.objects.filter(kind="mismatch").exists()
+
+
 def test_revoked_and_unknown_tokens_refused(enrolled, live_server, add_errands):
     db = enrolled()
     conn = state.connection(db)

@@ -267,6 +267,7 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
     proven = 0
     ready: list[Prepared] = []  # the next push, read and encoded while the ones on the wire travel
     latest: dict | None = None  # the township's count and digest in its latest answer
+    foreseen: _Foreseen | None = None  # ours, once the pushes on the wire are acknowledged
     with ThreadPoolExecutor(max_workers=FAST_PIPELINE_DEPTH, thread_name_prefix="sync-net") as net:
         inflight: deque[tuple[Future, str | None, "Outgoing", int]] = deque()
         if state.any_waiting(db):
@@ -280,17 +281,25 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
                 raise VillageError("sync_cancelled")
             _fill(db, net, client, inflight, depth, sizer, report, ready)
             if not ready and inflight and inflight[-1][1] is not None:
-                # The laptop's share of the next round trip is done now, while the township
-                # works on this one: even one request at a time, neither machine waits for the
-                # other (measured: a 1,000-record push on loopback 15% faster).
-                # Sized for when it goes: after the oldest request on the wire has come back.
-                nxt = _prepare(db, client, inflight, sizer.ahead([inflight[0][3]]), report)
-                if nxt is not None:
-                    ready.append(nxt)
+                if not inflight[-1][2].last:
+                    # The laptop's share of the next round trip is done now, while the township
+                    # works on this one: even one request at a time, neither machine waits for the
+                    # other (measured: a 1,000-record push on loopback 15% faster).
+                    # Sized for when it goes: after the oldest request on the wire has come back.
+                    nxt = _prepare(db, client, inflight, sizer.ahead([inflight[0][3]]), report)
+                    if nxt is not None:
+                        ready.append(nxt)
+                elif foreseen is None and all(b is not None for _, b, _, _ in inflight):
+                    # The queue's end is on the wire: the laptop's side of the final check is
+                    # worked out while it travels (~2.5 ms for 2,000 events, after the last
+                    # answer otherwise), as it will be once these pushes are acknowledged whole.
+                    foreseen = _Foreseen({b for _, b, _, _ in inflight if b},
+                                         state.check_after(db, [i for _, _, o, _ in inflight for i in o.ids]))
             future, batch_id, out, nbytes = inflight.popleft()
             try:
                 reply, took = future.result()
             except SyncError as exc:
+                foreseen = None
                 _unprepare(db, ready)
                 # The answers that did arrive behind it are applied: their batches need not
                 # cross the link again. The failed one stays in the outbox.
@@ -317,11 +326,14 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
                     # written down, so the township does not wait for the laptop's transaction.
                     _fill(db, net, client, inflight, depth, sizer, report, ready, prepare=False)
             more = _apply_reply(db, reply, batch_id, out.ids, report, sent_seqs=out.seqs)
+            if foreseen is not None and not foreseen.answered(batch_id, reply):
+                foreseen = None
             if progress:
                 progress(report)
             latest = _later_check(latest, reply.get("check"))
             if (batch_id is not None and out.pulls and not more and not inflight and not repaired
-                    and not state.count_waiting(db) and latest == state.check(db)):
+                    and not state.count_waiting(db)
+                    and latest == (foreseen.check if foreseen and not foreseen.batches else state.check(db))):
                 # Every push answered, the pull complete, and the township's numbers as of its
                 # latest answer equal ours: nothing left to do. Otherwise (a refusal, a staff step
                 # stored after the pull...) the check goes as a request of its own below.
@@ -340,6 +352,26 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
                     return
                 _repair(db, client, reply.get("check"), report)
                 repaired = True
+                foreseen = None
+
+
+@dataclass
+class _Foreseen:
+    """``state.check`` as it will be once the pushes ``batches`` are acknowledged, none of their
+    events refused and no events pulled with them; it stands only if every answer that comes
+    meanwhile is one of those, so (``answered``)."""
+
+    batches: set[str]
+    check: dict
+
+    def answered(self, batch_id: str | None, reply: dict) -> bool:
+        """Note an applied answer; whether the foreseen numbers still stand."""
+        ack, events = reply.get("ack"), reply.get("events")
+        if (batch_id not in self.batches or not isinstance(ack, dict) or ack.get("refused")
+                or not isinstance(events, dict) or events.get("n") != 0):
+            return False
+        self.batches.discard(batch_id)
+        return True
 
 
 def _may_go_before(push: "Prepared", reply: dict) -> bool:

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from sqlite_utils import Database
 
@@ -278,6 +278,13 @@ def check(db: Database) -> dict[str, Any]:
     n, run = db.execute(f"select count(*), group_concat(replace(id, '-', ''), '') from events "
                         f"where {_KNOWN_WHERE}").fetchone()
     return {"count": n, "digest": f"{xor_hex_run(run or ''):032x}"}
+
+
+def check_after(db: Database, acknowledged: Sequence[str]) -> dict[str, Any]:
+    """``check`` as it will be once these waiting events (distinct ids) are acknowledged."""
+    now = check(db)
+    extra = xor_hex_run("".join(acknowledged).replace("-", ""))
+    return {"count": now["count"] + len(acknowledged), "digest": f"{int(now['digest'], 16) ^ extra:032x}"}
 
 
 def known_ids(db: Database) -> set[str]:
