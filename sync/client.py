@@ -107,6 +107,13 @@ class BatchSizer:
     # 2nd trip, 1.06x at every trip).
     fast_every: int = 1
     fast_seconds: float = 1.0
+    # From the second fast trip in a row on, the batch (in events) and the cap (in bytes) grow 4x
+    # instead of 2x: a 1,000-record push (2,000 events, ~124 KB) goes in 3 requests on a township's
+    # LAN instead of 4 (200, 400, then the 1,400 left, under a cap of 128 KiB), ~10% faster on
+    # loopback (measured). The first growth stays 2x: grown 4x at once, the second request met a
+    # link cut every 16 KiB far beyond the cut, and finding the size that gets through took one
+    # more cut (issue 6, case 2: 1.28x the bytes of a clean sync, against 1.05x).
+    fast_growth: int = 4
     good_in_row: int = 0
     fast_in_row: int = 0
 
@@ -160,11 +167,12 @@ class BatchSizer:
         self.good_in_row += 1
         fast = seconds is not None and seconds < self.fast_seconds
         self.fast_in_row = self.fast_in_row + 1 if fast else 0
+        grow = self.fast_growth if self.fast_in_row >= 2 else 2
         if (self.good_in_row % self.cap_every == 0
                 or (self.fast_in_row and self.fast_in_row % self.fast_every == 0)):
-            self.cap_bytes = min(self.cap_max, self.cap_bytes * 2)
+            self.cap_bytes = min(self.cap_max, self.cap_bytes * grow)
         self.streak += 1
-        self.size = min(self.high, self.size * 2)
+        self.size = min(self.high, self.size * grow)
         if self.fail_min is not None and self.streak >= self.forget_after:
             self.fail_min = self.budget = None
             self.streak = 0

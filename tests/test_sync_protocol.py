@@ -139,12 +139,13 @@ def test_batch_sizer_looks_ahead_without_changing_and_aims_lower_after_a_level_s
     b.measured(12000, 200, level=5)  # a request at level 5, 60 bytes an event
     guess = b.ahead([12000, 12000])
     assert b.size == 400 and b.good_in_row == 0 and b.fast_in_row == 0  # the sizer itself is untouched
-    assert guess.size == 1600 and guess.fast_in_row == 2 and guess.cap_bytes == 64 * 1024
+    # The batch and the cap grow 2x after the first fast trip, 4x after the second.
+    assert guess.size == 400 * 8 and guess.fast_in_row == 2 and guess.cap_bytes == 128 * 1024
     assert guess.level() == 2
     # At level 2 an event takes more bytes than measured at level 5: the aim leaves more room.
-    assert guess.events() == int(64 * 1024 * 0.85 / 60)
+    assert guess.events() == int(128 * 1024 * 0.85 / 60)
     guess.measured(13000, 200, level=2)
-    assert guess.events() == int(64 * 1024 * 0.95 / 65)
+    assert guess.events() == int(128 * 1024 * 0.95 / 65)
 
 
 def test_batch_sizer_looks_ahead_on_a_slow_link_as_a_slow_trip():
@@ -164,7 +165,7 @@ def test_batch_sizer_looks_ahead_on_a_slow_link_as_a_slow_trip():
     assert BatchSizer().ahead([12000]).cap_bytes == 32 * 1024
     fast = BatchSizer()
     fast.worked(12000, 0.01)
-    assert fast.ahead([12000]).cap_bytes == 2 * fast.cap_bytes
+    assert fast.ahead([12000]).cap_bytes == 4 * fast.cap_bytes  # a second fast trip: 4x
 
 
 def test_batch_sizer_grows_faster_and_compresses_lighter_on_a_fast_link():
@@ -177,7 +178,13 @@ def test_batch_sizer_grows_faster_and_compresses_lighter_on_a_fast_link():
         slow.worked(16000, 2.0)  # 16 KiB in 2 s: a 64 kbit/s link
         fast.worked(16000, 0.02)
     assert slow.cap_bytes == 32 * 1024  # one doubling after 8 good trips, as before
-    assert fast.cap_bytes == 16 * 1024 * 2 ** 8  # one after every trip
+    assert slow.size == min(slow.high, 200 * 2 ** 8)
+    assert fast.cap_bytes == min(fast.cap_max, 16 * 1024 * 2 * 4 ** 7)  # 2x, then 4x after every trip
+    fast.cap_bytes, fast.size, fast.fast_in_row = 16 * 1024, 200, 0
+    fast.worked(16000, 0.02)
+    assert (fast.cap_bytes, fast.size) == (32 * 1024, 400)  # the first fast trip: 2x
+    fast.worked(16000, 0.02)
+    assert (fast.cap_bytes, fast.size) == (128 * 1024, 1600)  # from the second fast trip in a row: 4x
     assert slow.level() == 5 and fast.level() == 2
     fast.worked(16000, 3.0)  # the link slowed down: back to bytes first
     assert fast.level() == 5
