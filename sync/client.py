@@ -67,7 +67,8 @@ class _PinnedAdapter(HTTPAdapter):
 class BatchSizer:
     """How much to put in the next request, learned from the link — in bytes, not events.
 
-    - While no failure is known the batch doubles (in events) after each good round trip.
+    - While no failure is known the batch doubles (in events) after each good round trip, and
+      grows 4x from the second quick one in a row on (``fast_growth``).
     - After a failure it keeps the largest request (bytes, as sent) that got through and the
       smallest that failed, and sends requests of about the middle of the two (halving the gap
       each time), so it settles just under what the link carries. Bytes, because the size of an
@@ -256,12 +257,15 @@ class TownshipClient:
         """``proxies``, ``verify`` and ``cert`` for this township's address, from the environment
         (``HTTP_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``...) as requests reads them, read once
         per client (one sync); the session then stops reading the environment itself. That also
-        keeps a ``.netrc`` entry for the township's host from replacing the device token."""
-        if self._env is None:
+        keeps a ``.netrc`` entry for the township's host from replacing the device token. (A
+        session given to the client is changed so too: ``trust_env`` off.)"""
+        env = self._env
+        if env is None:
             found = self.session.merge_environment_settings(self.url + "/", {}, None, self._verify, None)
-            self._env = {"proxies": found["proxies"], "verify": found["verify"], "cert": found["cert"]}
-            self.session.trust_env = False
-        return self._env
+            env = {"proxies": found["proxies"], "verify": found["verify"], "cert": found["cert"]}
+            self.session.trust_env = False  # before ``_env`` is seen: no request reads the environment after it
+            self._env = env
+        return env
 
     def close(self) -> None:
         self.session.close()

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from itertools import chain, repeat
 from typing import Any, Iterable, Iterator, Sequence
 
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -167,10 +167,12 @@ def store_events(village: m.Village, events: Sequence[WireEvent], *, batch: m.Ba
     if not fresh:
         return result
     caught_up = village.projected_seq >= max_seq(village.pk)
-    _insert_rows(village, _keys([e.id for e in fresh], None),
-                 ([e.hlc for e in fresh], [e.origin for e in fresh], [e.entity for e in fresh],
-                  [e.entity_id for e in fresh], [e.op for e in fresh], [data_text(e.data) for e in fresh],
-                  [e.actor for e in fresh]), batch)
+    inserted = _insert_rows(village, _keys([e.id for e in fresh], None),
+                            ([e.hlc for e in fresh], [e.origin for e in fresh], [e.entity for e in fresh],
+                             [e.entity_id for e in fresh], [e.op for e in fresh],
+                             [data_text(e.data) for e in fresh], [e.actor for e in fresh]), batch)
+    if inserted != len(fresh):  # a row skipped (``INSERT OR IGNORE``): never counted as stored
+        raise IntegrityError(f"{len(fresh) - inserted} of {len(fresh)} new events were not stored")
     result.stored = len(fresh)
     fields = _count_stored(village, [e.id for e in fresh], [e.hlc for e in fresh])
     if caught_up:  # these events are projected below: nothing after the mark is left unprojected

@@ -499,6 +499,34 @@ def test_the_laptops_check_is_worked_out_while_the_last_push_travels_unless_an_a
     assert not m.SyncIncident.objects.filter(kind="mismatch").exists()
 
 
+class _Pending(TownshipClient):
+    """Notes each push's ``pending`` (what the laptop says it still has to send after it)."""
+
+    seen: list[tuple[int, int]] = []
+
+    def exchange(self, msg, encoding=None):
+        plain = p.decompress(msg, encoding=encoding or self.encoding) if isinstance(msg, bytes) else msg
+        if "batch" in plain:
+            type(self).seen.append((plain["batch"]["events"]["n"], plain["pending"]))
+        return super().exchange(msg, encoding)
+
+
+def test_a_push_sent_before_the_last_answer_is_written_reports_what_is_left_rightly(enrolled, add_errands):
+    # Round trips that count as slow: the push read ahead (at the fast level) is encoded again at
+    # the slow one as it goes, before the answer ahead of it is written down; the events of that
+    # answer are still waiting in the database then, and must not be counted as left to send.
+    from sync.client import BatchSizer
+
+    db = enrolled()
+    add_errands(db, 59, submit=False)  # a resident and 59 errands: 60 events, 3 pushes of 20
+    _Pending.seen = []
+    report = service.sync_now(db, client_factory=lambda conn: _Pending(conn.url, conn.token, encoding=conn.encoding),
+                              sleep=_no_sleep, sizer=BatchSizer(size=20, high=20, fast_seconds=1e-9))
+    assert report.check_ok is True and report.pushed == 60
+    assert _Pending.seen == [(20, 40), (20, 20), (20, 0)]
+    assert m.Device.objects.get().pending_reported == 0
+
+
 def test_revoked_and_unknown_tokens_refused(enrolled, live_server, add_errands):
     db = enrolled()
     conn = state.connection(db)

@@ -51,6 +51,23 @@ def test_store_projects_and_is_idempotent():
     assert m.Resident.objects.get(village=village).name == "张桂英"
 
 
+def test_a_township_event_the_database_skips_is_an_error_not_counted_as_stored(monkeypatch):
+    # The township's own writes (staff steps, rosters, the catalog) go through the same insert;
+    # one row skipped must fail the write, never leave the village's count and digest saying it
+    # is stored.
+    from django.db import IntegrityError
+
+    from sync.township import store
+
+    _, events = _errand_events()
+    texts = iter([None, '{"a":1}', '{"a":1}'])
+    monkeypatch.setattr(store, "data_text", lambda data: next(texts))  # the first row's data lost
+    with pytest.raises(IntegrityError):
+        _store(events)
+    assert m.Event.objects.count() == 0
+    assert m.Village.objects.get(code="LTA01").event_count == 0
+
+
 def test_take_step_accept_then_return_needs_reason():
     eid, events = _errand_events()
     _store(events)

@@ -324,7 +324,8 @@ def _run(db: Database, client: TownshipClient, report: SyncReport, sizer: BatchS
                 if ready and _may_go_before(ready[-1], reply):
                     # The push read and encoded ahead goes on the wire before this answer is
                     # written down, so the township does not wait for the laptop's transaction.
-                    _fill(db, net, client, inflight, depth, sizer, report, ready, prepare=False)
+                    _fill(db, net, client, inflight, depth, sizer, report, ready, prepare=False,
+                          answered=len(out))
             more = _apply_reply(db, reply, batch_id, out.ids, report, sent_seqs=out.seqs)
             if foreseen is not None and not foreseen.answered(batch_id, reply):
                 foreseen = None
@@ -459,13 +460,15 @@ class Prepared(NamedTuple):
 
 
 def _fill(db: Database, net: ThreadPoolExecutor, client: TownshipClient, inflight: deque, depth: int,
-          sizer: BatchSizer, report: SyncReport, ready: list[Prepared], *, prepare: bool = True) -> None:
+          sizer: BatchSizer, report: SyncReport, ready: list[Prepared], *, prepare: bool = True,
+          answered: int = 0) -> None:
     """Put requests on the wire until ``depth`` are in flight (a pull/check request goes alone).
 
     - The push prepared ahead (``ready``) goes first, cut down first if the link's budget has
       shrunk since it was encoded.
     - ``prepare=False``: only that one; nothing new is read (an answer not yet applied still
-      leaves its events waiting in the database).
+      leaves its events waiting in the database). ``answered``: the events of that answer, still
+      waiting in the database, counted as on the wire (the township's note of what is waiting).
     """
     while len(inflight) < depth:
         if inflight and inflight[-1][1] is None:
@@ -476,7 +479,7 @@ def _fill(db: Database, net: ThreadPoolExecutor, client: TownshipClient, infligh
         if nxt is None:
             return  # nothing more to push: the check waits until the pushes are answered
         if nxt.batch_id is not None:
-            nxt = _fit(db, nxt, sizer, _on_wire(inflight), client.encoding)
+            nxt = _fit(db, nxt, sizer, _on_wire(inflight) + answered, client.encoding)
             sizer.measured(len(nxt.body), len(nxt.out), nxt.level)
         batch_id, out, body = nxt.batch_id, nxt.out, nxt.body
         inflight.append((net.submit(_timed_exchange, client, body, nxt.encoding), batch_id, out, len(body)))
