@@ -263,24 +263,25 @@ class _CutProxy:
             self.accepted += 1
             threading.Thread(target=self._pair, args=(client,), daemon=True).start()
 
+    @staticmethod
+    def _back(upstream: socket.socket, client: socket.socket) -> None:
+        """The server's answers back to the client (on a thread of its own)."""
+        try:
+            while data := upstream.recv(65536):
+                client.sendall(data)
+            # Half-close after the data: closing with unread bytes would send a reset that
+            # can destroy the answer before the client reads it.
+            client.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
     def _pair(self, client: socket.socket) -> None:
         upstream = socket.create_connection(self.target)
         cut = self.cut_done < self.cuts
         if cut:
             self.cut_done += 1
         sent = 0
-
-        def back() -> None:
-            try:
-                while data := upstream.recv(65536):
-                    client.sendall(data)
-                # Half-close after the data: closing with unread bytes would send a reset that
-                # can destroy the answer before the client reads it.
-                client.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-
-        threading.Thread(target=back, daemon=True).start()
+        threading.Thread(target=self._back, args=(upstream, client), daemon=True).start()
         try:
             while data := client.recv(65536):
                 if cut and sent + len(data) > self.limit:
@@ -766,16 +767,7 @@ class _ForwardProxy(_CutProxy):
 
     def _pair(self, client: socket.socket) -> None:
         upstream = socket.create_connection(self.target)
-
-        def back() -> None:
-            try:
-                while data := upstream.recv(65536):
-                    client.sendall(data)
-                client.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-
-        threading.Thread(target=back, daemon=True).start()
+        threading.Thread(target=self._back, args=(upstream, client), daemon=True).start()
         try:
             while data := client.recv(65536):
                 self.forwarded += data.count(self.prefix)
