@@ -272,19 +272,18 @@ def drop_outbox(db: Database, batch_id: str) -> None:
 
 def check(db: Database) -> dict[str, Any]:
     """Count and digest of the events the township should hold too (neither waiting nor refused)."""
+    return check_after(db, ())
+
+
+def check_after(db: Database, acknowledged: Sequence[str]) -> dict[str, Any]:
+    """``check`` as it will be once these waiting events (distinct ids) are acknowledged."""
     # The ids come out of SQLite as one run of hex digits, XORed in a few big-integer steps
     # (``xor_hex_run``): 100,000 events in ~25 ms instead of ~160 ms one id at a time. Ids were
     # validated as UUIDs on the way in.
     n, run = db.execute(f"select count(*), group_concat(replace(id, '-', ''), '') from events "
                         f"where {_KNOWN_WHERE}").fetchone()
-    return {"count": n, "digest": f"{xor_hex_run(run or ''):032x}"}
-
-
-def check_after(db: Database, acknowledged: Sequence[str]) -> dict[str, Any]:
-    """``check`` as it will be once these waiting events (distinct ids) are acknowledged."""
-    now = check(db)
-    extra = xor_hex_run("".join(acknowledged).replace("-", ""))
-    return {"count": now["count"] + len(acknowledged), "digest": f"{int(now['digest'], 16) ^ extra:032x}"}
+    digest = xor_hex_run((run or "") + "".join(acknowledged).replace("-", ""))
+    return {"count": n + len(acknowledged), "digest": f"{digest:032x}"}
 
 
 def known_ids(db: Database) -> set[str]:
