@@ -142,6 +142,25 @@ def test_another_villages_event_id_is_refused_as_a_conflict_not_counted_as_a_dup
     assert m.Event.objects.get(event_id=uuid.UUID(theirs["id"])).village.code == "LTA01"
 
 
+def test_pushed_data_is_stored_as_its_compact_text(device_token):
+    # The push hands the data to the database as UTF-8 bytes: stored as text all the same (never
+    # a blob), exactly the compact JSON the laptop's own store holds, Chinese unescaped.
+    from django.db import connection
+
+    batch = [_event(data={"name": "张桂英", "materials": ["户口本", {"页": 2}], "amount_fen": 12050}), _event()]
+    ack = _post(Client(), "/api/v1/sync", _sync_body(batch), device_token).json()["ack"]
+    assert ack["stored"] == 2
+    with connection.cursor() as cur:
+        cur.execute("SELECT typeof(data), data FROM township_event ORDER BY seq" if connection.vendor == "sqlite"
+                    else "SELECT 'text', data::text FROM township_event ORDER BY seq")
+        rows = cur.fetchall()
+    assert [json.loads(text) for _, text in rows] == [e["data"] for e in batch]
+    if connection.vendor == "sqlite":
+        assert [kind for kind, _ in rows] == ["text", "text"]
+        assert rows[0][1] == '{"name":"张桂英","materials":["户口本",{"页":2}],"amount_fen":12050}'
+    assert m.Event.objects.get(event_id=uuid.UUID(batch[0]["id"])).data == batch[0]["data"]
+
+
 def test_a_row_the_database_skips_is_refused_by_name_never_counted_as_stored(device_token, monkeypatch):
     # A row the insert skips for anything but a stored id (here: a data text gone missing, as a
     # fault would lose it) is stored nowhere: the push refuses it with a code of its own, so the
