@@ -164,10 +164,10 @@ def validate_columns(cols: Any) -> tuple[list[bytes | None], dict[int, EventErro
       same order (``tests/test_sync_protocol.py`` checks they agree), but a value repeated along a
       column (the village, the device, the entity kind) is checked once, and no object is made
       per event.
-    - The texts stay bytes, as orjson writes them: the township binds them to SQLite as they are
-      and counts their brackets there (measured: making a ``str`` of each, encoding it back to
-      UTF-8 for the driver and counting brackets in the ``str`` cost ~5,000 CPU instructions an
-      event).
+    - The texts stay bytes, as orjson writes them, and the township binds them to SQLite as they
+      are: making a ``str`` of each and encoding it back to UTF-8 for the driver cost ~4,000 CPU
+      instructions an event; counting the brackets in bytes costs ~300 more than in a ``str``
+      (measured with callgrind: 2,900 fewer in all).
     """
     n = cols.n
     codes: list[str | None] = [None] * n

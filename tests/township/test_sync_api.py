@@ -114,6 +114,23 @@ def test_a_lone_surrogate_is_refused_alone_never_a_server_error(device_token):
     assert list(m.Event.objects.values_list("event_id", flat=True)) == [uuid.UUID(good["id"])]
 
 
+def test_an_integer_beyond_64_bits_is_kept_exactly_and_nan_stored_as_null(device_token):
+    # orjson can write neither, so such data goes the standard library's way: the integer kept to
+    # the last digit, and NaN (which a device can send, and which is not JSON) stored as null, as
+    # orjson writes it. Before, NaN was stored as it came: PostgreSQL refused the whole batch on
+    # every try, SQLite kept text that is not JSON.
+    big = 10**30 + 7
+    odd = _event(data={"count": big, "ratio": float("nan"), "name": "张桂英"})
+    batch = [_event(), odd]
+    body = zlib.compress(json.dumps(p.sync_request(cursor=0, batch_id="batch-0009", events=batch)).encode())
+    assert b"NaN" in zlib.decompress(body)
+    resp = _post(Client(), "/api/v1/sync", body, device_token)
+    assert resp.status_code == 200
+    ack = json.loads(zlib.decompress(resp.content)) if resp.get("Content-Encoding") else resp.json()
+    assert ack["ack"]["stored"] == 2 and ack["ack"]["refused"] == []
+    assert m.Event.objects.get(event_id=uuid.UUID(odd["id"])).data == {"count": big, "ratio": None, "name": "张桂英"}
+
+
 def test_another_villages_entity_cannot_be_touched(device_token):
     code, _ = ops.issue_enrollment_code("LTA02")
     _, other_token = ops.enroll_device(code, node="dev2", village_code="LTA02")
