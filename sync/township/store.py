@@ -490,6 +490,13 @@ def _insert_rows(village: m.Village, keys: Sequence[Any], columns: Columns, batc
 
     fixed = [now, vpk, bpk, *(values[k][0] for k in shared)]
     per_row = [values[k] for k in own]
+    data = per_row[own.index(6)]
+    if data and type(data[0]) is bytes:
+        # As bytearrays: the driver binds those straight away, where each ``bytes`` first went
+        # through its search for an adapter, which fails by raising and clearing an error
+        # (~3,300 CPU instructions a value, measured; ~200 for the copy).
+        per_row[own.index(6)] = list(map(bytearray, data)) if None not in data else \
+            [None if t is None else bytearray(t) for t in data]
     with closing(connection.connection.cursor()) as cur:
         i = 0
         while i < total:
