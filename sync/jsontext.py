@@ -16,6 +16,7 @@ standard library otherwise.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import orjson
@@ -35,7 +36,7 @@ def _std(obj: Any) -> str:
 
 def _finite(obj: Any) -> Any:
     if isinstance(obj, float):
-        return obj if obj == obj and obj not in (float("inf"), float("-inf")) else None
+        return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
         return {k: _finite(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

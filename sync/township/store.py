@@ -447,8 +447,7 @@ def _insert_rows(village: m.Village, keys: Sequence[Any], columns: Columns, batc
     inserted = 0
     connection.ensure_connection()
     if connection.vendor != "sqlite":
-        if any(isinstance(t, bytes) for t in columns[5]):
-            values[6] = [t.decode("utf-8") if isinstance(t, bytes) else t for t in columns[5]]
+        values[6] = [t.decode("utf-8") if type(t) is bytes else t for t in columns[5]]  # a push's data: bytes
         # What is the same for every row goes into the statement once, not bound per row
         # (measured: 12 parameters per row cost 1.5 µs more than 8). Both are integers from our own rows.
         one = f"(%s, %s, %s, %s, %s, %s, {_json_param()}, %s, %s, {vpk}, TRUE, {'NULL' if bpk is None else bpk})"
