@@ -190,39 +190,63 @@ def load_village(db, records: list[dict], generator_ids: bool = False) -> int:
     return len(events)
 
 
-def run(n: int, seed: int, workdir: Path, generator_ids: bool = False) -> dict:
-    env = {**os.environ, "TOWNSHIP_HOME": str(workdir / "township"), "VILLAGEAGENT_HOME": str(workdir / "village")}
-    env.pop("DATABASE_URL", None)
-    os.environ["VILLAGEAGENT_HOME"] = env["VILLAGEAGENT_HOME"]
-    cli = [sys.executable, "-m", "sync.township.cli"]
-    subprocess.run(cli + ["init", "--admin-user", "bench", "--admin-password", "bench-pass"], env=env, check=True,
-                   cwd=ROOT, stdout=subprocess.DEVNULL)
-    code = subprocess.run(cli + ["enroll", "LTA01"], env=env, check=True, cwd=ROOT, capture_output=True,
-                          text=True).stdout.strip().splitlines()[-1]
-    port = _free_port()
-    serve_cli = [sys.executable, os.environ["BENCH_SERVER_WRAPPER"]] if os.environ.get("BENCH_SERVER_WRAPPER") else cli
-    server = subprocess.Popen(serve_cli + ["serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+class Township:
+    """A real ``township-center serve`` (waitress, SQLite) in its own process, with its own data
+    folder; ``enroll`` makes a new village and returns its one-time code."""
+
+    def __init__(self, workdir: Path):
+        self.env = {**os.environ, "TOWNSHIP_HOME": str(workdir / "township")}
+        self.env.pop("DATABASE_URL", None)
+        self.cli = [sys.executable, "-m", "sync.township.cli"]
+        subprocess.run(self.cli + ["init", "--admin-user", "bench", "--admin-password", "bench-pass"], env=self.env,
+                       check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        self.port = _free_port()
+        wrapper = os.environ.get("BENCH_SERVER_WRAPPER")
+        serve = [sys.executable, wrapper] if wrapper else self.cli
+        self.server = subprocess.Popen(serve + ["serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                                       env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.base = f"http://127.0.0.1:{self.port}"
+        from sync.client import TownshipClient
+
+        for _ in range(100):
+            if TownshipClient(self.base).ping():
+                break
+            time.sleep(0.1)
+
+    def enroll(self, village: str) -> str:
+        return subprocess.run(self.cli + ["enroll", village], env=self.env, check=True, cwd=ROOT,
+                              capture_output=True, text=True).stdout.strip().splitlines()[-1]
+
+    def close(self) -> None:
+        self.server.terminate()
+        try:
+            self.server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+
+
+def run(n: int, seed: int, workdir: Path, generator_ids: bool = False, township: Township | None = None,
+        village: str = "LTA01") -> dict:
+    """One timed push of N records from a new village's laptop; its own township unless one is given."""
+    own = township is None
+    if township is None:
+        township = Township(workdir)
+    os.environ["VILLAGEAGENT_HOME"] = str(workdir / "village")
     proxy = None
     try:
         from sync.client import TownshipClient
-
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            if TownshipClient(base).ping():
-                break
-            time.sleep(0.1)
         from villageagent.services import sync as service
         from villageagent.services.village import setup_village
         from villageagent.storage.db import open_db
 
+        code = township.enroll(village)
         db = open_db(workdir / "village.db")
-        setup_village(db, code="LTA01", name="枫林村", cadre_name="李春燕", device_id="dev0bench0001",
+        setup_village(db, code=village, name="枫林村", cadre_name="李春燕", device_id=f"dev0bench{village.lower()}",
                       device_code="K7Q")
         records = _records(n, seed)
         events = load_village(db, records, generator_ids)
-        service.enroll(db, base, code)
-        proxy = ProxyProcess(port)
+        service.enroll(db, township.base, code)
+        proxy = ProxyProcess(township.port)
         via = f"http://127.0.0.1:{proxy.port}"
 
         def factory(conn):  # as the app's own (services.sync._client), through the proxy
@@ -249,11 +273,8 @@ def run(n: int, seed: int, workdir: Path, generator_ids: bool = False) -> dict:
     finally:
         if proxy:
             proxy.close()
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        if own:
+            township.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20261126)
     ap.add_argument("--runs", type=int, default=1, help="repeat and report the median by time")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--fresh-server", action="store_true",
+                    help="start a new township server for each run (by default one serves all runs, each run "
+                         "a new village, as one pouchdb-server serves all of the peer's runs)")
     ap.add_argument("--proxy", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--generator-ids", action="store_true",
                     help="use the generator's random ids as errand ids (as this bench did before), not the app's")
@@ -269,9 +293,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.proxy:
         return _serve_proxy(args.proxy)
     results = []
-    for _ in range(args.runs):
-        with tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp:
-            results.append(run(args.n, args.seed, Path(tmp), args.generator_ids))
+    with tempfile.TemporaryDirectory(prefix="sync-bench-") as shared:
+        township = None if args.fresh_server else Township(Path(shared))
+        try:
+            for i in range(args.runs):
+                with tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp:
+                    results.append(run(args.n, args.seed, Path(tmp), args.generator_ids, township,
+                                       f"LTA{i + 1:02d}"))
+        finally:
+            if township:
+                township.close()
     results.sort(key=lambda r: r["seconds"])
     best = results[len(results) // 2]
     print(f"{'records':>8} {'events':>7} {'seconds':>8} {'rec/s':>9} {'requests':>8} {'sent B':>10} "
