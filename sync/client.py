@@ -410,9 +410,13 @@ class TownshipClient:
         except requests.exceptions.RequestException:
             return False
 
-    def enroll(self, code: str, *, device: str, village: str, name: str = "") -> dict[str, Any]:
-        return self._post("/api/v1/enroll", {"v": p.VERSION, "code": code, "device": device, "village": village,
-                                             "name": name}, auth=False)
+    def enroll(self, code: str, *, device: str, village: str, name: str = "", village_name: str = "") -> dict[str, Any]:
+        """``name``: the device's, as staff see it; ``village_name``: the village's, which the
+        township takes when it has none yet (a code issued without one)."""
+        msg = {"v": p.VERSION, "code": code, "device": device, "village": village, "name": name}
+        if village_name:
+            msg["village_name"] = village_name
+        return self._post("/api/v1/enroll", msg, auth=False)
 
     def exchange(self, msg: dict[str, Any] | bytes, encoding: str | None = None) -> dict[str, Any]:
         """One sync round trip; ``msg`` may be already compressed (``protocol.compress``, in

@@ -145,11 +145,11 @@ def ping(request: HttpRequest) -> HttpResponse:
 def enroll(request: HttpRequest) -> HttpResponse:
     msg = _read(request)
     code, node = msg.get("code"), msg.get("device")
-    village, name = msg.get("village", ""), msg.get("name", "")
+    village, name, village_name = msg.get("village", ""), msg.get("name", ""), msg.get("village_name", "")
     if not (isinstance(code, str) and isinstance(node, str) and isinstance(village, str)
-            and isinstance(name, str)):
-        raise p.ProtocolError("bad_field", "code、device、village、name 都应为字符串。")
-    device, token = ops.enroll_device(code, node=node, village_code=village, name=name)
+            and isinstance(name, str) and isinstance(village_name, str)):
+        raise p.ProtocolError("bad_field", "code、device、village、name、village_name 都应为字符串。")
+    device, token = ops.enroll_device(code, node=node, village_code=village, name=name, village_name=village_name)
     return _answer(request, {"v": p.VERSION, "token": token, "village": device.village.code,
                              "village_name": device.village.name, "device": device.node}, 201)
 

@@ -56,7 +56,9 @@ def schema() -> dict[str, Any]:
                     **msg, "required": ["v", "code", "device"],
                     "properties": {"v": {"const": VERSION}, "code": {"type": "string"},
                                    "device": {"type": "string"}, "village": {"type": "string"},
-                                   "name": {"type": "string"}}}}}},
+                                   "name": {"type": "string", "description": "the device's name, as staff see it"},
+                                   "village_name": {"type": "string", "description":
+                                                    "the laptop's village name; taken if the township has none"}}}}}},
                 "responses": {"201": {"description": "enrolled; the token is shown only once"},
                               **_errors(400, 403, 409, 413, 415)}}},
             "/api/v1/sync": {"post": {

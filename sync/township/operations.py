@@ -522,8 +522,13 @@ def enrollment_qr_text(url: str, code: str) -> str:
     return "villageagent:enroll?" + urlencode({"url": url, "code": code})
 
 
-def enroll_device(code: str, *, node: str, village_code: str = "", name: str = "") -> tuple[m.Device, str]:
-    """Exchange a one-time code for a device token (returned once; only its hash is kept)."""
+def enroll_device(code: str, *, node: str, village_code: str = "", name: str = "",
+                  village_name: str = "") -> tuple[m.Device, str]:
+    """Exchange a one-time code for a device token (returned once; only its hash is kept).
+
+    - ``village_name``: the name the laptop's village has; taken if the township's village has
+      none yet (its code was issued without one), never over a name the township gave it.
+    """
     import secrets
 
     from sync.protocol import token_hash
@@ -550,6 +555,10 @@ def enroll_device(code: str, *, node: str, village_code: str = "", name: str = "
         # Enrolling the same laptop again replaces its old token.
         m.Device.objects.filter(node=node, village=village, revoked_at__isnull=True).update(revoked_at=timezone.now())
         device = m.Device.objects.create(village=village, node=node, name=(name or "")[:60], token_hash=token_hash(token))
+        given = " ".join(village_name.split())[:m.Village._meta.get_field("name").max_length]
+        if given and not village.name:
+            village.name = given
+            village.save(update_fields=["name"])
         row.used_at = timezone.now()
         row.device = device
         row.save(update_fields=["used_at", "device"])

@@ -215,6 +215,24 @@ def test_enrollment_codes_are_one_time_and_checked():
     assert resp.json()["error"]["message"]
 
 
+def test_enrollment_names_a_nameless_village_but_never_renames_one():
+    unnamed, _ = ops.issue_enrollment_code("LTA05")
+    body = p.compress({"v": 1, "code": unnamed, "device": "dev5", "village": "LTA05", "name": "枫林村 李春燕",
+                       "village_name": "  枫林村 "})
+    assert _post(Client(), "/api/v1/enroll", body).status_code == 201
+    assert m.Village.objects.get(code="LTA05").name == "枫林村"
+    named, _ = ops.issue_enrollment_code("LTA06", village_name="石桥村")
+    body = p.compress({"v": 1, "code": named, "device": "dev6", "village": "LTA06", "village_name": "别的名字"})
+    assert _post(Client(), "/api/v1/enroll", body).status_code == 201
+    assert m.Village.objects.get(code="LTA06").name == "石桥村"
+    # A wrong type is refused before anything is stored: the code stays unused.
+    third, _ = ops.issue_enrollment_code("LTA07")
+    body = p.compress({"v": 1, "code": third, "device": "dev7", "village": "LTA07", "village_name": 7})
+    resp = _post(Client(), "/api/v1/enroll", body)
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "bad_field"
+    assert m.Village.objects.get(code="LTA07").name == "" and not m.Device.objects.filter(node="dev7").exists()
+
+
 def test_token_is_stored_hashed_and_never_logged(caplog, device_token):
     import logging
 

@@ -50,6 +50,15 @@ def test_enroll_push_step_pull_and_quiet_sync_is_one_request(enrolled, add_erran
     assert not m.SyncIncident.objects.filter(kind="mismatch").exists()
 
 
+def test_enrolling_tells_a_nameless_village_its_name(live_server, village_factory):
+    """A code issued with only the village code (``township-center enroll LTA01``): staff then see
+    the village by the name its laptop has."""
+    code, _ = ops.issue_enrollment_code("LTA01")
+    assert m.Village.objects.get(code="LTA01").name == ""
+    service.enroll(village_factory("LTA01"), live_server.url, code)
+    assert m.Village.objects.get(code="LTA01").name == "枫林村"
+
+
 def test_a_small_push_and_its_check_take_one_round_trip(enrolled, add_errands):
     # The queue's last push also pulls, and the township's count and digest come back with it:
     # when they equal the laptop's, no request of its own is needed for the check.

@@ -139,7 +139,8 @@ def enroll(db: Database, url: str, code: str, *, fingerprint: str | None = None,
     client = client_factory(conn)
     try:
         answer = client.enroll(code.strip(), device=settings.device_id, village=settings.village_code,
-                               name=f"{settings.village_name} {settings.cadre_name}".strip()[:60])
+                               name=f"{settings.village_name} {settings.cadre_name}".strip()[:60],
+                               village_name=settings.village_name)
     except SyncError as exc:
         if exc.retryable:
             raise VillageError("sync_offline") from None
