@@ -680,7 +680,8 @@ def import_file(raw: bytes) -> tuple[bytes, dict[str, Any]]:
             if exc.code != "file_tampered":
                 raise TownshipError(exc.code, str(exc)) from None
     if device is None or body is None:
-        raise TownshipError("file_tampered", "同步文件已被改动或不属于这台电脑，已拒收。", 403)
+        raise TownshipError("file_tampered", "同步文件已被改动，或者不是文件上写的那台村里电脑导出的，已拒收。"
+                             "请让村里重新导出一份。", 403)
     if device.revoked_at is not None:
         raise TownshipError("device_revoked", "这台电脑的登记已被注销，它的文件不能导入。", 403)
     batches = body.get("batches", [])
