@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable
+from typing import Any, Callable, TypeGuard
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
@@ -78,6 +78,21 @@ def _read_checked(request: HttpRequest) -> tuple[dict[str, Any], bool]:
     # JSON, and a surrogate cannot be written in UTF-8): without any \\u escape, or without those
     # two kinds, no event needs its text checked one by one.
     return p.check_version(p.parse(raw)), b"\\u" not in raw or _BAD_ESCAPE.search(raw) is None
+
+
+VILLAGE_NAME_MAX = 30  # as the laptop allows, and the township's column holds
+
+
+def _plain(value: object) -> TypeGuard[str]:
+    """A string a database stores as it is: no NUL (PostgreSQL refuses it) and no lone surrogate
+    (UTF-8 cannot encode it)."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _bearer(request: HttpRequest) -> str:
@@ -146,9 +161,11 @@ def enroll(request: HttpRequest) -> HttpResponse:
     msg = _read(request)
     code, node = msg.get("code"), msg.get("device")
     village, name, village_name = msg.get("village", ""), msg.get("name", ""), msg.get("village_name", "")
-    if not (isinstance(code, str) and isinstance(node, str) and isinstance(village, str)
-            and isinstance(name, str) and isinstance(village_name, str)):
-        raise p.ProtocolError("bad_field", "code、device、village、name、village_name 都应为字符串。")
+    if not (_plain(code) and _plain(node) and _plain(village) and _plain(name) and _plain(village_name)):
+        raise p.ProtocolError("bad_field", "code、device、village、name、village_name 都应为字符串，"
+                                           "且不能含有空字符或无法编码的字符。")
+    if len(village_name.strip()) > VILLAGE_NAME_MAX:
+        raise p.ProtocolError("bad_field", f"村名最多 {VILLAGE_NAME_MAX} 个字。")
     device, token = ops.enroll_device(code, node=node, village_code=village, name=name, village_name=village_name)
     return _answer(request, {"v": p.VERSION, "token": token, "village": device.village.code,
                              "village_name": device.village.name, "device": device.node}, 201)

@@ -556,9 +556,8 @@ def enroll_device(code: str, *, node: str, village_code: str = "", name: str = "
         m.Device.objects.filter(node=node, village=village, revoked_at__isnull=True).update(revoked_at=timezone.now())
         device = m.Device.objects.create(village=village, node=node, name=(name or "")[:60], token_hash=token_hash(token))
         given = " ".join(village_name.split())[:m.Village._meta.get_field("name").max_length]
-        if given and not village.name:
-            village.name = given
-            village.save(update_fields=["name"])
+        if given:  # only where there is none: a name staff gave (even meanwhile) stays
+            m.Village.objects.filter(pk=village.pk, name="").update(name=given)
         row.used_at = timezone.now()
         row.device = device
         row.save(update_fields=["used_at", "device"])
@@ -681,7 +680,7 @@ def import_file(raw: bytes) -> tuple[bytes, dict[str, Any]]:
                 raise TownshipError(exc.code, str(exc)) from None
     if device is None or body is None:
         raise TownshipError("file_tampered", "同步文件已被改动，或者不是文件上写的那台村里电脑导出的，已拒收。"
-                             "请让村里重新导出一份。", 403)
+                             "请让村里重新导出一份；还不行的话，请给那台电脑重新登记。", 403)
     if device.revoked_at is not None:
         raise TownshipError("device_revoked", "这台电脑的登记已被注销，它的文件不能导入。", 403)
     batches = body.get("batches", [])

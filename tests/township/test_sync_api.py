@@ -225,12 +225,21 @@ def test_enrollment_names_a_nameless_village_but_never_renames_one():
     body = p.compress({"v": 1, "code": named, "device": "dev6", "village": "LTA06", "village_name": "别的名字"})
     assert _post(Client(), "/api/v1/enroll", body).status_code == 201
     assert m.Village.objects.get(code="LTA06").name == "石桥村"
-    # A wrong type is refused before anything is stored: the code stays unused.
+    # A bad value is refused before anything is stored: the code stays unused, and works after.
     third, _ = ops.issue_enrollment_code("LTA07")
-    body = p.compress({"v": 1, "code": third, "device": "dev7", "village": "LTA07", "village_name": 7})
-    resp = _post(Client(), "/api/v1/enroll", body)
-    assert resp.status_code == 400 and resp.json()["error"]["code"] == "bad_field"
-    assert m.Village.objects.get(code="LTA07").name == "" and not m.Device.objects.filter(node="dev7").exists()
+    for bad in (7, "枫林\x00村", "枫林\ud800村", "村" * 31):
+        # As a client other than ours may send it: the lone surrogate as a JSON escape.
+        body = json.dumps({"v": 1, "code": third, "device": "dev7", "village": "LTA07", "village_name": bad}).encode()
+        resp = _post(Client(), "/api/v1/enroll", body, deflate=False)
+        assert resp.status_code == 400 and resp.json()["error"]["code"] == "bad_field", bad
+        assert m.Village.objects.get(code="LTA07").name == "" and not m.Device.objects.filter(node="dev7").exists()
+    for field in ("code", "device", "village", "name"):
+        msg = {"v": 1, "code": third, "device": "dev7", "village": "LTA07", field: "x\x00"}
+        resp = _post(Client(), "/api/v1/enroll", json.dumps(msg).encode(), deflate=False)
+        assert resp.status_code == 400 and resp.json()["error"]["code"] == "bad_field", field
+    body = p.compress({"v": 1, "code": third, "device": "dev7", "village": "LTA07", "village_name": "   "})
+    assert _post(Client(), "/api/v1/enroll", body).status_code == 201
+    assert m.Village.objects.get(code="LTA07").name == ""  # only spaces: no name
 
 
 def test_token_is_stored_hashed_and_never_logged(caplog, device_token):

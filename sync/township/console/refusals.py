@@ -28,7 +28,7 @@ ENGLISH = {
     "device_unknown": "This village laptop is not enrolled with the township.",
     "device_revoked": "This laptop's enrollment was revoked; its files cannot be imported.",
     "file_tampered": ("The sync file was changed, or was not written by the village laptop it names; refused. "
-                      "Ask the village to export it again."),
+                      "Ask the village to export it again; if that does not help, enroll that laptop again."),
     "bad_file": "The sync file's content is not valid.",
     "bad_json": "The sync file's content is not valid.",
     "bad_compression": "The sync file is damaged.",
