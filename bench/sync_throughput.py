@@ -195,7 +195,8 @@ class Township:
     folder; ``enroll`` makes a new village and returns its one-time code."""
 
     def __init__(self, workdir: Path):
-        self.env = {**os.environ, "TOWNSHIP_HOME": str(workdir / "township")}
+        self.home = workdir / "township"
+        self.env = {**os.environ, "TOWNSHIP_HOME": str(self.home)}
         self.env.pop("DATABASE_URL", None)
         self.cli = [sys.executable, "-m", "sync.township.cli"]
         subprocess.run(self.cli + ["init", "--admin-user", "bench", "--admin-password", "bench-pass"], env=self.env,
@@ -203,8 +204,9 @@ class Township:
         self.port = _free_port()
         wrapper = os.environ.get("BENCH_SERVER_WRAPPER")
         serve = [sys.executable, wrapper] if wrapper else self.cli
+        self.log = open(workdir / "township-serve.log", "wb")  # noqa: SIM115 - closed in ``close``
         self.server = subprocess.Popen(serve + ["serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                       env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                       env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
         self.base = f"http://127.0.0.1:{self.port}"
         from sync.client import TownshipClient
 
@@ -217,17 +219,39 @@ class Township:
         return subprocess.run(self.cli + ["enroll", village], env=self.env, check=True, cwd=ROOT,
                               capture_output=True, text=True).stdout.strip().splitlines()[-1]
 
+    def settle(self, village: str, timeout: float = 300.0) -> None:
+        """Wait until the server's background projection (console tables) has caught up with the
+        village's events, so that it does not run beside the next run's timed push."""
+        import sqlite3
+
+        deadline = time.monotonic() + timeout
+        db = sqlite3.connect(f"file:{self.home / 'township.sqlite3'}?mode=ro", uri=True)
+        try:
+            while time.monotonic() < deadline:
+                row = db.execute("SELECT v.projected_seq, (SELECT max(seq) FROM township_event e "
+                                 "WHERE e.village_id = v.id) FROM township_village v WHERE v.code = ?",
+                                 (village,)).fetchone()
+                if row is None or row[1] is None or row[0] >= row[1]:
+                    return
+                time.sleep(0.05)
+        finally:
+            db.close()
+        raise RuntimeError(f"the township did not finish projecting {village} in {timeout:.0f} s")
+
     def close(self) -> None:
         self.server.terminate()
         try:
             self.server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.server.kill()
+        self.log.close()
 
 
 def run(n: int, seed: int, workdir: Path, generator_ids: bool = False, township: Township | None = None,
-        village: str = "LTA01") -> dict:
-    """One timed push of N records from a new village's laptop; its own township unless one is given."""
+        number: int = 1) -> dict:
+    """One timed push of N records from a new village's laptop (the ``number``-th); its own township
+    unless one is given."""
+    village = f"LTA{number:02d}"
     own = township is None
     if township is None:
         township = Township(workdir)
@@ -241,7 +265,7 @@ def run(n: int, seed: int, workdir: Path, generator_ids: bool = False, township:
 
         code = township.enroll(village)
         db = open_db(workdir / "village.db")
-        setup_village(db, code=village, name="枫林村", cadre_name="李春燕", device_id=f"dev0bench{village.lower()}",
+        setup_village(db, code=village, name="枫林村", cadre_name="李春燕", device_id=f"dev0bench{number:04d}",
                       device_code="K7Q")
         records = _records(n, seed)
         events = load_village(db, records, generator_ids)
@@ -262,6 +286,7 @@ def run(n: int, seed: int, workdir: Path, generator_ids: bool = False, township:
         counts = proxy.counts()
         quiet_bytes = counts["sent"] + counts["received"]
         db.close()
+        township.settle(village)
         return {
             "records": n, "events": events, "ids": "generator" if generator_ids else "app",
             "seconds": round(seconds, 3), "requests": first["requests"],
@@ -298,8 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for i in range(args.runs):
                 with tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp:
-                    results.append(run(args.n, args.seed, Path(tmp), args.generator_ids, township,
-                                       f"LTA{i + 1:02d}"))
+                    results.append(run(args.n, args.seed, Path(tmp), args.generator_ids, township, i + 1))
         finally:
             if township:
                 township.close()
