@@ -121,6 +121,37 @@ class ProxyProcess:
             self.proc.wait(timeout=10)
 
 
+class PeerProxy:
+    """The peer's own counting proxy (``../shared/bench/peer/count_proxy.js``, run by node), for
+    measuring both sides through the same one (``--peer-proxy``)."""
+
+    SCRIPT = ROOT.parent / "shared" / "bench" / "peer" / "count_proxy.js"
+
+    def __init__(self, target_port: int):
+        self.port, self.control = _free_port(), _free_port()
+        self.proc = subprocess.Popen(["node", str(self.SCRIPT), str(self.port), str(target_port), str(self.control)],
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.proc.stdout.readline()  # it says so once it listens
+
+    def _ask(self, path: str) -> dict:
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.control}{path}", timeout=10) as r:
+            d = json.loads(r.read())
+        return {"sent": d["bytes_sent"], "received": d["bytes_received"], "connections": d["connections"]}
+
+    def counts(self) -> dict:
+        return self._ask("/stats")
+
+    def reset(self) -> None:
+        self._ask("/reset?drop=0")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
 def _serve_proxy(target_port: int) -> int:
     """``--proxy PORT``: a counting proxy to PORT; prints its own port, then answers ``counts``
     and ``reset`` read from standard input (one JSON line each); ends when the input does."""
@@ -248,9 +279,10 @@ class Township:
 
 
 def run(n: int, seed: int, workdir: Path, generator_ids: bool = False, township: Township | None = None,
-        number: int = 1) -> dict:
+        number: int = 1, link: str = "proxy") -> dict:
     """One timed push of N records from a new village's laptop (the ``number``-th); its own township
-    unless one is given."""
+    unless one is given. ``link``: through our counting proxy (``proxy``), the peer's
+    (``peer-proxy``), or straight to the township (``direct``: timing only, no byte counts)."""
     village = f"LTA{number:02d}"
     own = township is None
     if township is None:
@@ -270,8 +302,9 @@ def run(n: int, seed: int, workdir: Path, generator_ids: bool = False, township:
         records = _records(n, seed)
         events = load_village(db, records, generator_ids)
         service.enroll(db, township.base, code)
-        proxy = ProxyProcess(township.port)
-        via = f"http://127.0.0.1:{proxy.port}"
+        if link != "direct":
+            proxy = PeerProxy(township.port) if link == "peer-proxy" else ProxyProcess(township.port)
+        via = f"http://127.0.0.1:{proxy.port}" if proxy else township.base
 
         def factory(conn):  # as the app's own (services.sync._client), through the proxy
             return TownshipClient(via, conn.token, encoding=conn.encoding)
@@ -279,11 +312,13 @@ def run(n: int, seed: int, workdir: Path, generator_ids: bool = False, township:
         started = time.perf_counter()
         report = service.sync_now(db, client_factory=factory)
         seconds = time.perf_counter() - started
-        counts = proxy.counts()
+        none = {"sent": 0, "received": 0}
+        counts = proxy.counts() if proxy else none
         first = {"requests": report.requests, "sent": counts["sent"], "received": counts["received"]}
-        proxy.reset()
+        if proxy:
+            proxy.reset()
         quiet = service.sync_now(db, client_factory=factory)
-        counts = proxy.counts()
+        counts = proxy.counts() if proxy else none
         quiet_bytes = counts["sent"] + counts["received"]
         db.close()
         township.settle(village)
@@ -311,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fresh-server", action="store_true",
                     help="start a new township server for each run (by default one serves all runs, each run "
                          "a new village, as one pouchdb-server serves all of the peer's runs)")
+    ap.add_argument("--link", choices=("proxy", "peer-proxy", "direct"), default="proxy",
+                    help="through our counting proxy (default), the peer's own (count_proxy.js, needs node), "
+                         "or straight to the township (timing only, bytes not counted)")
     ap.add_argument("--proxy", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--generator-ids", action="store_true",
                     help="use the generator's random ids as errand ids (as this bench did before), not the app's")
@@ -323,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for i in range(args.runs):
                 with tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp:
-                    results.append(run(args.n, args.seed, Path(tmp), args.generator_ids, township, i + 1))
+                    results.append(run(args.n, args.seed, Path(tmp), args.generator_ids, township, i + 1,
+                                       args.link))
         finally:
             if township:
                 township.close()
