@@ -5,8 +5,11 @@ Usage:
 
 - Records come from the shared generator (``../shared/bench/peer/gen_errands.py``, the same
   records the PouchDB peer pushes); each becomes a resident create and an errand create event.
-- The township runs as a real ``township-center serve`` (waitress, SQLite) in its own process;
-  the village client talks to it through a small byte-counting TCP proxy (both directions).
+- The township runs as a real ``township-center serve`` (waitress, SQLite) in its own process,
+  one for all runs (each run a new village and laptop, as one pouchdb-server serves all of the
+  peer's runs), or one per run with ``--fresh-server``; the village client talks to it through a
+  small byte-counting TCP proxy (both directions), the peer's own with ``--link peer-proxy``, or
+  straight with ``--link direct`` (timing only).
 - Times only the sync (like the peer times only its replication). Prints a table; with
   ``--json`` the last line is one JSON object: records, seconds, requests, bytes_sent,
   bytes_received (plus a few more keys).
@@ -322,7 +325,7 @@ def run(n: int, seed: int, workdir: Path, generator_ids: bool = False, township:
         quiet_bytes = counts["sent"] + counts["received"]
         db.close()
         township.settle(village)
-        return {
+        result = {
             "records": n, "events": events, "ids": "generator" if generator_ids else "app",
             "seconds": round(seconds, 3), "requests": first["requests"],
             "bytes_sent": first["sent"], "bytes_received": first["received"],
@@ -330,11 +333,19 @@ def run(n: int, seed: int, workdir: Path, generator_ids: bool = False, township:
             "check_ok": report.check_ok, "pushed_events": report.pushed,
             "quiet_sync_requests": quiet.requests, "quiet_sync_bytes": quiet_bytes,
         }
+        if proxy is None:  # nothing counted them
+            for key in ("bytes_sent", "bytes_received", "wire_bytes_per_record", "quiet_sync_bytes"):
+                result[key] = None
+        return result
     finally:
         if proxy:
             proxy.close()
         if own:
             township.close()
+
+
+def _or_dash(value: object) -> str:
+    return "-" if value is None else str(value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -372,8 +383,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{'recv B':>9} {'B/rec':>6} {'check':>5} {'quiet sync':>14}")
     for r in results:
         print(f"{r['records']:>8} {r['events']:>7} {r['seconds']:>8.3f} {r['rec_per_s']:>9.0f} {r['requests']:>8} "
-              f"{r['bytes_sent']:>10} {r['bytes_received']:>9} {r['wire_bytes_per_record']:>6} "
-              f"{str(r['check_ok']):>5} {r['quiet_sync_requests']:>3} req {r['quiet_sync_bytes']:>5} B")
+              f"{_or_dash(r['bytes_sent']):>10} {_or_dash(r['bytes_received']):>9} "
+              f"{_or_dash(r['wire_bytes_per_record']):>6} {str(r['check_ok']):>5} {r['quiet_sync_requests']:>3} req "
+              f"{_or_dash(r['quiet_sync_bytes']):>5} B")
     if args.json:
         print(json.dumps(best))
     return 0
