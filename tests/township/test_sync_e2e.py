@@ -15,6 +15,7 @@ from sync import protocol as p
 from sync.client import SyncError, TownshipClient
 from sync.township import models as m
 from sync.township import operations as ops
+from villageagent.domain.errors import VillageError
 from villageagent.services import clock
 from villageagent.services import sync as service
 from villageagent.storage import queries
@@ -57,6 +58,22 @@ def test_enrolling_tells_a_nameless_village_its_name(live_server, village_factor
     assert m.Village.objects.get(code="LTA01").name == ""
     service.enroll(village_factory("LTA01"), live_server.url, code)
     assert m.Village.objects.get(code="LTA01").name == "枫林村"
+
+
+def test_a_refused_enrollment_is_said_in_the_laptops_language(live_server, village_factory, monkeypatch):
+    """The township answers in Chinese; a laptop switched to English says it in English."""
+    import re
+
+    database = village_factory("LTA01")
+    ops.issue_enrollment_code("LTA01")
+    monkeypatch.setenv("VILLAGEAGENT_LANG", "zh")
+    with pytest.raises(VillageError) as info:
+        service.enroll(database, live_server.url, "WXYZ-WXYZ")
+    assert info.value.message() == "登记没有成功：登记码不对，请核对乡镇给的登记码。"
+    monkeypatch.setenv("VILLAGEAGENT_LANG", "en")
+    text = info.value.message()
+    assert text == "Enrollment failed: The enrollment code is wrong; check the code the township gave."
+    assert not re.search(r"[\u4e00-\u9fff]", text)
 
 
 def test_a_small_push_and_its_check_take_one_round_trip(enrolled, add_errands):

@@ -101,7 +101,7 @@ def test_enroll_dialog_refuses_bad_code_then_enrolls(qtbot, window, controller, 
     assert sync_state.connection(store).enrolled
 
 
-def test_sync_shows_result_and_refused_records_with_reason(qtbot, window, controller, store):
+def test_sync_shows_result_and_refused_records_with_reason(qtbot, window, controller, store, monkeypatch):
     from villageagent.services.residents import register_resident
     from villageagent.storage import sync_state
     from villageagent.ui.widgets.sync_status import RefusedRecordsDialog, SyncStatusWidget
@@ -122,5 +122,10 @@ def test_sync_shows_result_and_refused_records_with_reason(qtbot, window, contro
     dialog = RefusedRecordsDialog(controller, window)
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 1 and dialog.table.item(0, 2).text() == "这条记录属于别的村"
+    # Switched to English, the reason is said by its code, not in the township's Chinese.
+    monkeypatch.setenv("VILLAGEAGENT_LANG", "en")
+    dialog._fill(dialog.rows)
+    assert dialog.table.item(0, 2).text().startswith("This record belongs to another village")
+    monkeypatch.setenv("VILLAGEAGENT_LANG", "zh")
     dialog._retry()
     assert sync_state.count_waiting(store) == 1 and dialog.table.rowCount() == 0

@@ -28,7 +28,7 @@ from sync import jsontext
 from sync import protocol as p
 from sync.client import BatchSizer, SyncError, TownshipClient, fetch_fingerprint
 from sync.events import EventError, validate_event
-from villageagent.domain.errors import MESSAGES, VillageError
+from villageagent.domain.errors import MESSAGES, VillageError, language
 from villageagent.services.base import observe_remote, transaction
 from villageagent.storage import settings as settings_store
 from villageagent.storage import sync_state as state
@@ -44,7 +44,7 @@ MESSAGES.update({
     "sync_link_failed": ("网络不稳定，同步没有全部完成（已上传{pushed}条）。已传的不会重复，下次会接着传。",
                          "The link kept failing, so the sync did not finish ({pushed} sent). Nothing is "
                          "doubled; the next sync continues where this one stopped."),
-    "sync_refused": ("乡镇服务器拒绝了同步：{message}", "The township refused the sync: {message}"),
+    "sync_refused": ("乡镇服务器拒绝了同步：{message}", "The township refused the sync: {message_en}"),
     "sync_revoked": ("这台电脑在乡镇的登记已被注销，不能再同步。请联系乡镇重新登记。",
                      "This laptop's enrollment was revoked by the township. Contact the township to enroll again."),
     "sync_token_invalid": ("乡镇不认这台电脑的登记了（可能重新装过服务器）。请向乡镇要新的登记码重新登记。",
@@ -56,13 +56,70 @@ MESSAGES.update({
                      "The township server speaks another protocol version; please upgrade VillageAgent."),
     "sync_cancelled": ("同步已取消。已经完成的部分已保存，下次会接着传。",
                        "Sync cancelled. What was done is saved; the next sync continues."),
-    "enroll_failed": ("登记没有成功：{message}", "Enrollment failed: {message}"),
+    "enroll_failed": ("登记没有成功：{message}", "Enrollment failed: {message_en}"),
     "enroll_address": ("乡镇地址“{url}”不对，应像 http://192.168.1.10:8000 这样。",
                        "The township address \"{url}\" is not valid; it looks like http://192.168.1.10:8000."),
-    "sync_file_bad": ("这个同步文件不能导入：{message}", "This sync file cannot be imported: {message}"),
+    "sync_file_bad": ("这个同步文件不能导入：{message}", "This sync file cannot be imported: {message_en}"),
     "sync_file_write": ("同步文件写不进“{path}”，请检查U盘是否插好、是否写保护。",
                         "Could not write the sync file to \"{path}\"; check the USB stick."),
 })
+
+# The township answers in Chinese (its staff's language); switched to English, the laptop says what
+# the answer's machine-readable code means in its own words.
+TOWNSHIP_ENGLISH = {
+    # enrollment
+    "code_invalid": "The enrollment code is wrong; check the code the township gave.",
+    "code_used": "This enrollment code has been used already; ask the township for a new one.",
+    "code_expired": "This enrollment code has expired; ask the township for a new one.",
+    "village_mismatch": "This enrollment code is for another village; check this laptop's village code.",
+    "device_other_village": "This laptop is already enrolled for another village.",
+    "bad_device": "This laptop's device id is not valid.",
+    "no_token": "The township server gave no device token.",
+    # records the township refused (kept aside, listed with their reason)
+    "wrong_village": "This record belongs to another village; this laptop may send only its own village's records.",
+    "wrong_origin": "This record was not made on this laptop, so this laptop may not send it.",
+    "origin_forbidden": "A village laptop may not send the township's own records.",
+    "op_forbidden": "Only the township publishes the service catalog.",
+    "entity_other_village": "This record changes another village's data; refused.",
+    "id_conflict": "This record's id is the same as a record of another village; refused.",
+    "event_bad_text": "This record holds characters that cannot be stored (a NUL or a broken Unicode character); "
+                      "refused.",
+    "not_stored": "The township's database could not store this record; ask the township to check its server log.",
+    # sync files
+    "file_tampered": "The file was changed or is damaged; refused. Export it again.",
+    "not_a_sync_file": "This is not a VillageAgent sync file.",
+    "wrong_file_kind": "Wrong kind of file: import the file the other side made.",
+    "wrong_file_owner": "This file is for another village or another laptop.",
+    "device_unknown": "This laptop is not enrolled with the township.",
+    "device_revoked": "This laptop's enrollment was revoked by the township.",
+    # answers the laptop could not read
+    "bad_answer": "the township server's answer could not be read.",
+    "bad_events": "the township server's answer could not be read.",
+    "bad_json": "the message could not be read.",
+    "bad_compression": "the message was damaged on the way.",
+    "bad_field": "a field of the message is wrong.",
+    "too_large": "the message is too large.",
+    "too_deep": "the message is nested too deeply.",
+    "unsupported_version": "the other side runs another version of VillageAgent; upgrade first.",
+}
+
+
+def township_text(code: object, chinese: str, lang: str | None = None) -> str:
+    """What the township's answer ``code`` (its text ``chinese``) says, in the laptop's language."""
+    if (lang or language()) != "en":
+        return chinese
+    code = str(code or "")
+    if code in TOWNSHIP_ENGLISH:
+        return TOWNSHIP_ENGLISH[code]
+    if code.startswith("event_"):
+        return f"The township could not read this record ({code}); refused."
+    return f"the township answered \"{code or 'error'}\"."
+
+
+def _said(code: object, chinese: str) -> dict[str, str]:
+    """``message`` and ``message_en`` for a ``VillageError`` that passes on the township's answer."""
+    return {"message": chinese, "message_en": township_text(code, chinese, "en")}
+
 
 ClientFactory = Callable[[state.Connection], TownshipClient]
 PULL_LIMIT = 5000
@@ -107,7 +164,7 @@ def _map_error(exc: SyncError, report: SyncReport | None = None) -> VillageError
         if report is not None and (report.pushed or report.pulled):
             return VillageError("sync_link_failed", pushed=report.pushed)
         return VillageError("sync_offline")
-    return VillageError("sync_refused", message=exc.message)
+    return VillageError("sync_refused", **_said(exc.code, exc.message))
 
 
 # --- enrollment ------------------------------------------------------------------------------
@@ -144,12 +201,12 @@ def enroll(db: Database, url: str, code: str, *, fingerprint: str | None = None,
     except SyncError as exc:
         if exc.retryable:
             raise VillageError("sync_offline") from None
-        raise VillageError("enroll_failed", message=exc.message) from None
+        raise VillageError("enroll_failed", **_said(exc.code, exc.message)) from None
     finally:
         client.close()
     token = answer.get("token")
     if not isinstance(token, str) or not token:
-        raise VillageError("enroll_failed", message="乡镇服务器没有给出设备令牌")
+        raise VillageError("enroll_failed", **_said("no_token", "乡镇服务器没有给出设备令牌"))
     conn.token = token
     conn.encoding = client.encoding  # what the township said it takes, in its answer
     with transaction(db):
@@ -661,7 +718,7 @@ def _apply_reply(db: Database, reply: dict, batch_id: str | None, sent_ids: list
     try:
         pulled_raw = p.decode_events(reply.get("events", {"n": 0}))
     except p.ProtocolError as exc:
-        raise VillageError("sync_refused", message=str(exc)) from None
+        raise VillageError("sync_refused", **_said(exc.code, str(exc))) from None
     pulled, bad = [], 0
     settings = settings_store.load(db)
     for raw in pulled_raw:
@@ -676,11 +733,11 @@ def _apply_reply(db: Database, reply: dict, batch_id: str | None, sent_ids: list
         pulled.append(e)
     new_cursor = reply.get("cursor")
     if not isinstance(new_cursor, int) or new_cursor < 0:
-        raise VillageError("sync_refused", message="cursor")
+        raise VillageError("sync_refused", **_said("bad_answer", "乡镇服务器的回复不对（cursor）。"))
     with transaction(db, durable=False):
         if batch_id is not None:
             if not isinstance(ack, dict) or ack.get("batch") != batch_id:
-                raise VillageError("sync_refused", message="ack")
+                raise VillageError("sync_refused", **_said("bad_answer", "乡镇服务器的回复不对（ack）。"))
             refused = [r for r in ack.get("refused", []) if isinstance(r, dict)]
             refused_ids = {r.get("id") for r in refused}
             if refused_ids or sent_seqs is None:
@@ -783,10 +840,10 @@ def import_answer(db: Database, path: Path) -> SyncReport:
     try:
         head, body = p.read_file(raw, p.file_key(conn.token), "township-answer")
     except p.ProtocolError as exc:
-        raise VillageError("sync_file_bad", message=str(exc)) from None
+        raise VillageError("sync_file_bad", **_said(exc.code, str(exc))) from None
     settings = settings_store.load(db)
     if head.get("village") != settings.village_code or head.get("device") != settings.device_id:
-        raise VillageError("sync_file_bad", message="这个文件是给别的村或别的电脑的。")
+        raise VillageError("sync_file_bad", **_said("wrong_file_owner", "这个文件是给别的村或别的电脑的。"))
     report = SyncReport()
     for ack in body.get("acks", []):
         if not isinstance(ack, dict):

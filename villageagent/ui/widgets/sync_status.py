@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from villageagent.services.sync import township_text
 from villageagent.ui.sync_controller import SyncController
 
 
@@ -230,7 +231,8 @@ class RefusedRecordsDialog(QDialog):
         for i, r in enumerate(rows):
             data = r.get("data") or {}
             what = data.get("number") or data.get("name") or data.get("summary") or r.get("entity") or ""
-            for j, text in enumerate((str(r.get("at", "")).replace("T", " "), str(what), r.get("message", ""))):
+            reason = township_text(r.get("code"), str(r.get("message", "")))
+            for j, text in enumerate((str(r.get("at", "")).replace("T", " "), str(what), reason)):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         self.retry_button.setEnabled(bool(rows))
 
