@@ -731,7 +731,7 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
     </message>
     <message>
         <source>从乡镇重新下载本村数据</source>
-        <translation>Download the village's data from the township</translation>
+        <translation>Download the village&apos;s data from the township</translation>
     </message>
     <message>
         <source>退出</source>
@@ -1520,12 +1520,20 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
         <translation>Forwarded to the county</translation>
     </message>
     <message>
+        <source>超期1天</source>
+        <translation>1 day overdue</translation>
+    </message>
+    <message>
         <source>超期%1天</source>
         <translation>%1 days overdue</translation>
     </message>
     <message>
         <source>今天到期</source>
         <translation>Due today</translation>
+    </message>
+    <message>
+        <source>剩1天</source>
+        <translation>1 day left</translation>
     </message>
     <message>
         <source>剩%1天</source>

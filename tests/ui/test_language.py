@@ -34,6 +34,11 @@ def test_switching_to_english_in_settings_retranslates_the_window(window, store,
     assert errands.model.data(errands.model.index(0, 5)) == "Received"
     assert errands.model.headerData(0, __import__("PySide6.QtCore").QtCore.Qt.Horizontal) == "Number"
     assert errands.count_label.text() == "1 errand"
+    # Days counted in English, one day apart from many.
+    from villageagent.ui.models.errands import days_left_text
+
+    assert [days_left_text("overdue", -1), days_left_text("overdue", -3)] == ["1 day overdue", "3 days overdue"]
+    assert [days_left_text("soon", 1), days_left_text("open", 12)] == ["1 day left", "12 days left"]
     # The core's error messages follow the same choice.
     assert i18n.error_text(ValidationError("phone")).startswith("The mobile number")
     # The settings screen itself was rebuilt in English and still shows the choice.
@@ -45,6 +50,7 @@ def test_switching_to_english_in_settings_retranslates_the_window(window, store,
     screen.save_button.click()
     assert _nav(window)[0] == "代办事项"
     assert i18n.error_text(ValidationError("phone")).startswith("手机号")
+    assert [days_left_text("overdue", -1), days_left_text("soon", 1)] == ["超期1天", "剩1天"]
 
 
 def test_language_choice_order(monkeypatch):

@@ -53,9 +53,15 @@ def days_left_text(state: str, left: int | None) -> str:
     if left is None:
         return "—"
     if state == "overdue":
+        # English counts one day apart ("1 day overdue"); lupdate takes no plural forms from
+        # translate() outside a widget, so the one-day texts are entries of their own.
+        if left == -1:
+            return Q.translate("labels", "超期1天")
         return Q.translate("labels", "超期%1天").replace("%1", str(-left))
     if left == 0:
         return Q.translate("labels", "今天到期")
+    if left == 1:
+        return Q.translate("labels", "剩1天")
     return Q.translate("labels", "剩%1天").replace("%1", str(left))
 
 
