@@ -53,6 +53,11 @@ def _enroll(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 waiting record``, ``2 waiting records`` (English only)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _sync(args: argparse.Namespace) -> int:
     from villageagent.services import sync as service
 
@@ -65,7 +70,9 @@ def _sync(args: argparse.Namespace) -> int:
             else:
                 print(_say(f"已写出 {result['events']} 条待上传记录到 {args.export}（{result['bytes']} 字节）。"
                            "请把文件交给乡镇导入，再把乡镇给回的答复文件用 --import 导入。",
-                           f"Wrote {result['events']} waiting records to {args.export} ({result['bytes']} bytes)."))
+                           f"Wrote {_count(result['events'], 'waiting record')} to {args.export} "
+                           f"({result['bytes']} bytes). Take the file to the township to import, then import the "
+                           "township's answer file with --import."))
             return 0
         if args.import_:
             report = service.import_answer(db, Path(args.import_))
@@ -82,7 +89,8 @@ def _sync(args: argparse.Namespace) -> int:
                f"{report.waiting} waiting."))
     if report.quarantined:
         print(_say(f"有 {report.quarantined} 条记录被乡镇拒收，已单独放着，请在程序的“同步”菜单里查看原因。",
-                   f"{report.quarantined} records were refused by the township; see Sync > Refused records."))
+                   f"Records refused by the township: {report.quarantined}. They are kept aside; see the reasons "
+                   "under Sync > Refused records in the app."))
     if report.check_ok is False:
         print(_say("核对发现本村和乡镇的数据不一致，已记录并尝试修复，请稍后再同步一次。",
                    "The check found a difference with the township; it was logged and repaired. Sync again later."),

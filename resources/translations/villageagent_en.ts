@@ -493,9 +493,19 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
         <source>请先找到办事的村民，或登记新村民。</source>
         <translation>Find the resident first, or register a new one.</translation>
     </message>
-    <message>
-        <source>%1个工作日</source>
-        <translation>%1 working days</translation>
+    <message numerus="yes">
+        <source>%n个工作日</source>
+        <translation>
+            <numerusform>%n working day</numerusform>
+            <numerusform>%n working days</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>，法定%n个工作日</source>
+        <translation>
+            <numerusform>, legal limit %n working day</numerusform>
+            <numerusform>, legal limit %n working days</numerusform>
+        </translation>
     </message>
     <message>
         <source>承诺办结日期</source>
@@ -504,10 +514,6 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
     <message>
         <source>预计完成日期</source>
         <translation>Expected by</translation>
-    </message>
-    <message>
-        <source>，法定%1个工作日</source>
-        <translation>, legal limit %1 working days</translation>
     </message>
     <message>
         <source>选好事项后，这里显示承诺办结日期。</source>
@@ -630,15 +636,18 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
     </message>
     <message>
         <source>当前列表：%1 户，应收 %2 元，已收 %3 元，待送达 %4 户。</source>
-        <translation>This list: %1 households, %2 yuan due, %3 yuan collected, %4 awaiting delivery.</translation>
+        <translation>This list: households %1; due %2 yuan; collected %3 yuan; awaiting delivery: %4.</translation>
     </message>
     <message>
         <source>请先在列表里选中农户（可按住Ctrl多选）。</source>
         <translation>Select households in the list first (Ctrl selects several).</translation>
     </message>
-    <message>
-        <source>已办 %1 户</source>
-        <translation>Done for %1 households</translation>
+    <message numerus="yes">
+        <source>已办 %n 户</source>
+        <translation>
+            <numerusform>Done for %n household</numerusform>
+            <numerusform>Done for %n households</numerusform>
+        </translation>
     </message>
     <message>
         <source>，%1 户当前状态不能这样改，已跳过</source>
@@ -828,15 +837,18 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
     </message>
     <message>
         <source>已输入%1位，还差%2位</source>
-        <translation>%1 characters typed, %2 to go</translation>
+        <translation>Typed %1, %2 more to go</translation>
     </message>
     <message>
         <source>✓ 号码有效，出生日期 %1</source>
         <translation>✓ Valid number, born %1</translation>
     </message>
-    <message>
-        <source>还差%1位</source>
-        <translation>%1 digits to go</translation>
+    <message numerus="yes">
+        <source>还差%n位</source>
+        <translation>
+            <numerusform>%n more digit to go</numerusform>
+            <numerusform>%n more digits to go</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -981,7 +993,7 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
     </message>
     <message>
         <source>名册 %1 人，共 %2 元；已发放 %3 人 %4 元（其中本人确认 %5 人）；未发放 %6 人 %7 元；有疑问 %8 人。</source>
-        <translation>Roster: %1 people, %2 yuan; paid %3 people, %4 yuan (%5 confirmed by the resident); unpaid %6 people, %7 yuan; %8 need checking.</translation>
+        <translation>Roster: people %1, %2 yuan; paid: %3, %4 yuan (confirmed by the resident: %5); unpaid: %6, %7 yuan; to check: %8.</translation>
     </message>
     <message>
         <source>请先在列表里选中村民（可按住Ctrl多选）。</source>
@@ -991,9 +1003,12 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
         <source>有疑问</source>
         <translation>Needs checking</translation>
     </message>
-    <message>
-        <source>已办 %1 人</source>
-        <translation>Done for %1 people</translation>
+    <message numerus="yes">
+        <source>已办 %n 人</source>
+        <translation>
+            <numerusform>Done for %n person</numerusform>
+            <numerusform>Done for %n people</numerusform>
+        </translation>
     </message>
     <message>
         <source>，%1 人当前状态不能这样改，已跳过</source>
@@ -1200,9 +1215,12 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
         <source>无</source>
         <translation>None</translation>
     </message>
-    <message>
-        <source>%1 笔，共 %2 元</source>
-        <translation>%1 payments, %2 yuan in all</translation>
+    <message numerus="yes">
+        <source>%n 笔，共 %1 元</source>
+        <translation>
+            <numerusform>%n payment, %1 yuan in all</numerusform>
+            <numerusform>%n payments, %1 yuan in all</numerusform>
+        </translation>
     </message>
     <message>
         <source>农资代购：</source>
@@ -1299,9 +1317,12 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
         <source>同步文件 (*.vasync)</source>
         <translation>Sync files (*.vasync)</translation>
     </message>
-    <message>
-        <source>已导出 %1 条待上传记录。请把文件交给乡镇导入，再把乡镇给的答复文件导入这台电脑。</source>
-        <translation>Exported %1 waiting records. Take the file to the township to import, then import the township&apos;s answer file on this laptop.</translation>
+    <message numerus="yes">
+        <source>已导出 %n 条待上传记录。请把文件交给乡镇导入，再把乡镇给的答复文件导入这台电脑。</source>
+        <translation>
+            <numerusform>Exported %n waiting record. Take the file to the township to import, then import the township&apos;s answer file on this laptop.</numerusform>
+            <numerusform>Exported %n waiting records. Take the file to the township to import, then import the township&apos;s answer file on this laptop.</numerusform>
+        </translation>
     </message>
     <message>
         <source>导入乡镇的答复文件</source>

@@ -76,6 +76,30 @@ def test_a_refused_enrollment_is_said_in_the_laptops_language(live_server, villa
     assert not re.search(r"[\u4e00-\u9fff]", text)
 
 
+def test_every_refusal_of_the_township_has_the_laptops_english():
+    """A new refusal code on the township fails here until the laptop can say it in English."""
+    import inspect
+    import re
+
+    assert set(ops.REFUSALS) <= set(service.TOWNSHIP_ENGLISH)
+    # Every refusal ``enroll_device`` can answer.
+    enrollment = set(re.findall(r'TownshipError\("([a-z_]+)"', inspect.getsource(ops.enroll_device)))
+    assert len(enrollment) >= 6 and enrollment <= set(service.TOWNSHIP_ENGLISH)
+
+
+def test_the_townships_refusal_of_a_sync_is_said_in_english():
+    from sync.client import SyncError
+
+    said = service._map_error(SyncError("bad_events", "列 id 的长度不对。", retryable=False))
+    assert said.message("zh") == "乡镇服务器拒绝了同步：列 id 的长度不对。"
+    assert said.message("en") == "The township refused the sync: the records this laptop sent could not be read."
+    # A text already in English is passed on as it is; one only in Chinese is named by its code.
+    assert service._map_error(SyncError("http_error", "HTTP 404", retryable=False)).message("en").endswith("HTTP 404")
+    assert service._map_error(SyncError("odd_code", "奇怪", retryable=False)).message("en").endswith('"odd_code".')
+    # A message passed on without an English one is still a sentence, not a template.
+    assert VillageError("sync_refused", message="x").message("en") == "The township refused the sync: x"
+
+
 def test_a_small_push_and_its_check_take_one_round_trip(enrolled, add_errands):
     # The queue's last push also pulls, and the township's count and digest come back with it:
     # when they equal the laptop's, no request of its own is needed for the check.
@@ -461,6 +485,8 @@ def test_usb_round_trip_tamper_and_twice(enrolled, tmp_path, add_errands):
     with pytest.raises(VillageError) as info:
         service.import_answer(db, bad)
     assert info.value.kind == "sync_file_bad"
+    assert info.value.message("en").startswith("This sync file cannot be imported: The file was changed or damaged")
+    assert "已被改动" in info.value.message("zh")
 
 
 def test_replaced_laptop_restores_and_old_usb_file_still_merges(enrolled, tmp_path, add_errands):

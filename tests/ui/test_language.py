@@ -39,6 +39,17 @@ def test_switching_to_english_in_settings_retranslates_the_window(window, store,
 
     assert [days_left_text("overdue", -1), days_left_text("overdue", -3)] == ["1 day overdue", "3 days overdue"]
     assert [days_left_text("soon", 1), days_left_text("open", 12)] == ["1 day left", "12 days left"]
+    # Counted texts of the screens, one apart from many (the contexts are the widgets' classes).
+    from PySide6.QtCore import QCoreApplication
+
+    def said(context: str, source: str, n: int) -> str:
+        return QCoreApplication.translate(context, source, None, n)
+
+    assert [said("NewErrandDialog", "%n个工作日", k) for k in (1, 5)] == ["1 working day", "5 working days"]
+    assert [said("OrdersScreen", "已办 %n 户", k) for k in (1, 3)] == ["Done for 1 household", "Done for 3 households"]
+    assert [said("ResidentForm", "还差%n位", k) for k in (1, 4)] == ["1 more digit to go", "4 more digits to go"]
+    assert said("RostersScreen", "已办 %n 人", 1) == "Done for 1 person"
+    assert said("SummaryScreen", "%n 笔，共 %1 元", 1) == "1 payment, %1 yuan in all"
     # The core's error messages follow the same choice.
     assert i18n.error_text(ValidationError("phone")).startswith("The mobile number")
     # The settings screen itself was rebuilt in English and still shows the choice.

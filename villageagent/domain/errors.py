@@ -83,8 +83,11 @@ class VillageError(Exception):
     def message(self, lang: str | None = None) -> str:
         zh, en = MESSAGES.get(self.kind, ("出错了：{kind}", "Error: {kind}"))
         template = en if (lang or language()) == "en" else zh
+        params = self.params
+        if "message" in params and "message_en" not in params:  # a text passed on, said in one language only
+            params = {**params, "message_en": params["message"]}
         try:
-            return template.format(kind=self.kind, **self.params)
+            return template.format(kind=self.kind, **params)
         except (KeyError, IndexError):
             return template
 

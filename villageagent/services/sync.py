@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import gc
+import re
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -86,22 +87,29 @@ TOWNSHIP_ENGLISH = {
                       "refused.",
     "not_stored": "The township's database could not store this record; ask the township to check its server log.",
     # sync files
-    "file_tampered": "The file was changed or is damaged; refused. Export it again.",
+    "file_tampered": "The file was changed or damaged, or was made for this laptop's earlier enrollment; refused. "
+                     "Ask the township for a new answer file.",
     "not_a_sync_file": "This is not a VillageAgent sync file.",
     "wrong_file_kind": "Wrong kind of file: import the file the other side made.",
     "wrong_file_owner": "This file is for another village or another laptop.",
     "device_unknown": "This laptop is not enrolled with the township.",
     "device_revoked": "This laptop's enrollment was revoked by the township.",
-    # answers the laptop could not read
+    # an answer the laptop could not read
     "bad_answer": "the township server's answer could not be read.",
-    "bad_events": "the township server's answer could not be read.",
+    # what the township could not read of the laptop's request (or of a file)
+    "bad_events": "the records this laptop sent could not be read.",
+    "bad_batch": "the batch this laptop sent is malformed.",
     "bad_json": "the message could not be read.",
+    "not_object": "the message could not be read.",
     "bad_compression": "the message was damaged on the way.",
     "bad_field": "a field of the message is wrong.",
     "too_large": "the message is too large.",
     "too_deep": "the message is nested too deeply.",
     "unsupported_version": "the other side runs another version of VillageAgent; upgrade first.",
+    "not_found": "the township server does not know this address; check the township address.",
+    "method_not_allowed": "the township server does not know this address; check the township address.",
 }
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
 
 def township_text(code: object, chinese: str, lang: str | None = None) -> str:
@@ -111,6 +119,8 @@ def township_text(code: object, chinese: str, lang: str | None = None) -> str:
     code = str(code or "")
     if code in TOWNSHIP_ENGLISH:
         return TOWNSHIP_ENGLISH[code]
+    if chinese and not _CJK.search(chinese):  # already English ("unknown op 'x'", "HTTP 404")
+        return chinese if not code.startswith("event_") else f"The township could not read this record: {chinese}"
     if code.startswith("event_"):
         return f"The township could not read this record ({code}); refused."
     return f"the township answered \"{code or 'error'}\"."
@@ -718,7 +728,7 @@ def _apply_reply(db: Database, reply: dict, batch_id: str | None, sent_ids: list
     try:
         pulled_raw = p.decode_events(reply.get("events", {"n": 0}))
     except p.ProtocolError as exc:
-        raise VillageError("sync_refused", **_said(exc.code, str(exc))) from None
+        raise VillageError("sync_refused", **_said("bad_answer", str(exc))) from None
     pulled, bad = [], 0
     settings = settings_store.load(db)
     for raw in pulled_raw:
@@ -845,18 +855,25 @@ def import_answer(db: Database, path: Path) -> SyncReport:
     if head.get("village") != settings.village_code or head.get("device") != settings.device_id:
         raise VillageError("sync_file_bad", **_said("wrong_file_owner", "这个文件是给别的村或别的电脑的。"))
     report = SyncReport()
-    for ack in body.get("acks", []):
-        if not isinstance(ack, dict):
-            continue
-        ids = state.outbox_ids(db, str(ack.get("batch")))
-        if ids is None:
-            continue  # already applied (the file imported before), or from an older export
-        _apply_reply(db, {"ack": ack, "events": {"n": 0}, "cursor": state.cursor(db)}, ack["batch"], ids, report)
-    pages = body.get("pages", [])
-    for i, page in enumerate(pages if isinstance(pages, list) else []):
-        last = i == len(pages) - 1
-        cursor = body.get("cursor", 0) if last else state.cursor(db)
-        _apply_reply(db, {"ack": None, "events": page, "cursor": cursor}, None, [], report)
+    try:
+        for ack in body.get("acks", []):
+            if not isinstance(ack, dict):
+                continue
+            ids = state.outbox_ids(db, str(ack.get("batch")))
+            if ids is None:
+                continue  # already applied (the file imported before), or from an older export
+            _apply_reply(db, {"ack": ack, "events": {"n": 0}, "cursor": state.cursor(db)}, ack["batch"], ids, report)
+        pages = body.get("pages", [])
+        for i, page in enumerate(pages if isinstance(pages, list) else []):
+            last = i == len(pages) - 1
+            cursor = body.get("cursor", 0) if last else state.cursor(db)
+            _apply_reply(db, {"ack": None, "events": page, "cursor": cursor}, None, [], report)
+    except VillageError as exc:
+        if exc.kind != "sync_refused":
+            raise
+        # A part of the file that cannot be read: the file is bad, nothing was refused by anyone.
+        raise VillageError("sync_file_bad", message=exc.params.get("message", ""),
+                           message_en="the file's content could not be read.") from None
     report.check_ok = body.get("check") == state.check(db)
     with transaction(db):
         state.log(db, "imported", {"path": str(path), "pushed": report.pushed, "pulled": report.pulled,

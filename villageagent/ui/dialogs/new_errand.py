@@ -320,7 +320,7 @@ class NewErrandDialog(QDialog):
             parent.setFont(0, font)
             self.item_tree.addTopLevelItem(parent)
             for c in items:
-                days = self.tr("%1个工作日").replace("%1", str(c["promised_days"]))
+                days = self.tr("%n个工作日", "", int(c["promised_days"]))
                 child = QTreeWidgetItem([c["name"], days])
                 child.setData(0, ItemRole, c)
                 parent.addChild(child)
@@ -365,9 +365,9 @@ class NewErrandDialog(QDialog):
         item = parse_item({k: v for k, v in data.items() if not k.startswith("_")})
         when = promised_date(item, clock.today())
         label = self.tr("承诺办结日期") if data["kind"] == "certificate" else self.tr("预计完成日期")
-        text = f"{label}：<b>{when.isoformat()}</b>（" + self.tr("%1个工作日").replace("%1", str(item.promised_days))
+        text = f"{label}：<b>{when.isoformat()}</b>（" + self.tr("%n个工作日", "", int(item.promised_days))
         if item.kind == "certificate" and item.legal_days:
-            text += self.tr("，法定%1个工作日").replace("%1", str(item.legal_days))
+            text += self.tr("，法定%n个工作日", "", int(item.legal_days))
         self.promise.setText(text + "）")
 
     def _show_item_fields(self) -> None:

@@ -195,7 +195,7 @@ class OrdersScreen(QWidget):
                              lambda exc: show_error(self, exc))
 
     def _on_marked(self, result: Any) -> None:
-        text = self.tr("已办 %1 户").replace("%1", str(result.done))
+        text = self.tr("已办 %n 户", "", result.done)
         if result.skipped:
             text += self.tr("，%1 户当前状态不能这样改，已跳过").replace("%1", str(len(result.skipped)))
         self.message.setText(text)

@@ -167,7 +167,7 @@ class RostersScreen(QWidget):
                              lambda exc: show_error(self, exc))
 
     def _on_marked(self, result: Any) -> None:
-        text = self.tr("已办 %1 人").replace("%1", str(result.done))
+        text = self.tr("已办 %n 人", "", result.done)
         if result.skipped:
             text += self.tr("，%1 人当前状态不能这样改，已跳过").replace("%1", str(len(result.skipped)))
         self.message.setText(text)

@@ -124,8 +124,7 @@ class SummaryScreen(QWidget):
                             f"{line['quantity']:g}{escape(line['unit'])} {format_fen(line['amount_fen'])}{escape(yuan)}"
                             for line in s.supplies) or self.tr("无")
         logs = "，".join(f"{escape(i18n.log_type_label(t))} {n}" for t, n in sorted(s.logs.items())) or self.tr("无")
-        paid = self.tr("%1 笔，共 %2 元").replace("%1", str(s.subsidies_paid_count)) \
-            .replace("%2", format_fen(s.subsidies_paid_fen))
+        paid = self.tr("%n 笔，共 %1 元", "", s.subsidies_paid_count).replace("%1", format_fen(s.subsidies_paid_fen))
         labels = (self.tr("农资代购："), self.tr("补贴发放："), self.tr("其他工作："))
         return (f"<b>{escape(labels[0])}</b>{supplies}<br><b>{escape(labels[1])}</b>{escape(paid)}<br>"
                 f"<b>{escape(labels[2])}</b>{logs}")

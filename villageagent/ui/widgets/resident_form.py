@@ -87,7 +87,7 @@ class ResidentForm(QWidget):
         if not digits:
             msg.clear_message()
         elif len(digits) < 11 and digits.isdigit() and digits.startswith("1"):
-            msg.hint(self.tr("还差%1位").replace("%1", str(11 - len(digits))))
+            msg.hint(self.tr("还差%n位", "", 11 - len(digits)))
         else:
             try:
                 validate_phone(digits)

@@ -167,8 +167,8 @@ class SyncStatusWidget(QWidget):
                 return
 
         def done(ok: bool, text: str) -> None:
-            self._tell(self.tr("已导出 %1 条待上传记录。请把文件交给乡镇导入，再把乡镇给的答复文件导入这台电脑。")
-                       .replace("%1", text) if ok else text)
+            self._tell(self.tr("已导出 %n 条待上传记录。请把文件交给乡镇导入，再把乡镇给的答复文件导入这台电脑。", "",
+                               int(text)) if ok else text)
 
         self.controller.export_file(path, done)
 
