@@ -1204,12 +1204,23 @@ The village service point&apos;s errand book: errands, receipts, subsidy payouts
         <translation>Total</translation>
     </message>
     <message>
-        <source>户</source>
-        <translation> households</translation>
-    </message>
-    <message>
         <source>元</source>
         <translation> yuan</translation>
+    </message>
+    <message>
+        <source>；</source>
+        <translation>; </translation>
+    </message>
+    <message>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n户</source>
+        <translation>
+            <numerusform>%n household</numerusform>
+            <numerusform>%n households</numerusform>
+        </translation>
     </message>
     <message>
         <source>无</source>

@@ -50,6 +50,8 @@ def test_switching_to_english_in_settings_retranslates_the_window(window, store,
     assert [said("ResidentForm", "还差%n位", k) for k in (1, 4)] == ["1 more digit to go", "4 more digits to go"]
     assert said("RostersScreen", "已办 %n 人", 1) == "Done for 1 person"
     assert said("SummaryScreen", "%n 笔，共 %1 元", 1) == "1 payment, %1 yuan in all"
+    assert [said("SummaryScreen", "%n户", k) for k in (1, 2)] == ["1 household", "2 households"]
+    assert QCoreApplication.translate("SummaryScreen", "；") == "; "
     # The core's error messages follow the same choice.
     assert i18n.error_text(ValidationError("phone")).startswith("The mobile number")
     # The settings screen itself was rebuilt in English and still shows the choice.

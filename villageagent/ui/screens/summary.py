@@ -119,11 +119,17 @@ class SummaryScreen(QWidget):
         return rows
 
     def extra_html(self, s: MonthlySummary) -> str:
-        households, yuan = self.tr("户"), self.tr("元")
-        supplies = "；".join(f"{escape(line['item_name'])} {line['households']}{escape(households)} "
-                            f"{line['quantity']:g}{escape(line['unit'])} {format_fen(line['amount_fen'])}{escape(yuan)}"
-                            for line in s.supplies) or self.tr("无")
-        logs = "，".join(f"{escape(i18n.log_type_label(t))} {n}" for t, n in sorted(s.logs.items())) or self.tr("无")
+        yuan = self.tr("元")
+        # The list separators too: "；" and "，" in Chinese, "; " and ", " in English.
+        semicolon, comma = self.tr("；"), self.tr("，")
+        parts = []
+        for line in s.supplies:
+            households = self.tr("%n户", "", int(line["households"]))
+            parts.append(f"{escape(line['item_name'])} {escape(households)} "
+                         f"{line['quantity']:g}{escape(line['unit'])} {format_fen(line['amount_fen'])}{escape(yuan)}")
+        supplies = escape(semicolon).join(parts) or self.tr("无")
+        logs = escape(comma).join(f"{escape(i18n.log_type_label(t))} {n}" for t, n in sorted(s.logs.items())) \
+            or self.tr("无")
         paid = self.tr("%n 笔，共 %1 元", "", s.subsidies_paid_count).replace("%1", format_fen(s.subsidies_paid_fen))
         labels = (self.tr("农资代购："), self.tr("补贴发放："), self.tr("其他工作："))
         return (f"<b>{escape(labels[0])}</b>{supplies}<br><b>{escape(labels[1])}</b>{escape(paid)}<br>"
