@@ -315,28 +315,23 @@ def run(n: int, seed: int, workdir: Path, generator_ids: bool = False, township:
         started = time.perf_counter()
         report = service.sync_now(db, client_factory=factory)
         seconds = time.perf_counter() - started
-        none = {"sent": 0, "received": 0}
-        counts = proxy.counts() if proxy else none
-        first = {"requests": report.requests, "sent": counts["sent"], "received": counts["received"]}
+        # Bytes only where a proxy counted them (None: not counted).
+        first = proxy.counts() if proxy else {"sent": None, "received": None}
         if proxy:
             proxy.reset()
         quiet = service.sync_now(db, client_factory=factory)
-        counts = proxy.counts() if proxy else none
-        quiet_bytes = counts["sent"] + counts["received"]
+        quiet_bytes = sum(proxy.counts()[k] for k in ("sent", "received")) if proxy else None
         db.close()
         township.settle(village)
-        result = {
+        wire = None if proxy is None else round((first["sent"] + first["received"]) / n, 1)
+        return {
             "records": n, "events": events, "ids": "generator" if generator_ids else "app",
-            "seconds": round(seconds, 3), "requests": first["requests"],
+            "seconds": round(seconds, 3), "requests": report.requests,
             "bytes_sent": first["sent"], "bytes_received": first["received"],
-            "rec_per_s": round(n / seconds, 1), "wire_bytes_per_record": round((first["sent"] + first["received"]) / n, 1),
+            "rec_per_s": round(n / seconds, 1), "wire_bytes_per_record": wire,
             "check_ok": report.check_ok, "pushed_events": report.pushed,
             "quiet_sync_requests": quiet.requests, "quiet_sync_bytes": quiet_bytes,
         }
-        if proxy is None:  # nothing counted them
-            for key in ("bytes_sent", "bytes_received", "wire_bytes_per_record", "quiet_sync_bytes"):
-                result[key] = None
-        return result
     finally:
         if proxy:
             proxy.close()

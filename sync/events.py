@@ -149,7 +149,7 @@ def _short(value: object) -> bool:
 
 def _data_utf8(data: dict[str, Any]) -> bytes:
     """``data_text(data)`` as UTF-8; a lone surrogate kept as its three bytes (such an event is
-    refused before anything is stored, ``sync.township.operations._bad_text``)."""
+    refused before anything is stored, ``sync.township.operations.bad_text``)."""
     try:
         return jsontext.utf8(data)
     except UnicodeEncodeError:

@@ -84,15 +84,9 @@ VILLAGE_NAME_MAX = 30  # as the laptop allows, and the township's column holds
 
 
 def _plain(value: object) -> TypeGuard[str]:
-    """A string a database stores as it is: no NUL (PostgreSQL refuses it) and no lone surrogate
-    (UTF-8 cannot encode it)."""
-    if not isinstance(value, str) or "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    """A string a database stores as it is (``operations.bad_text``: no NUL, which PostgreSQL
+    refuses, and no lone surrogate, which UTF-8 cannot encode)."""
+    return isinstance(value, str) and not ops.bad_text(value)
 
 
 def _bearer(request: HttpRequest) -> str:

@@ -212,13 +212,13 @@ def _column_refusal(device: m.Device, village: m.Village, cols: Any, i: int, nul
     # JSON can carry one as an escape such as "\\ud800").
     # ``nul_free``: the caller saw neither escape in the whole JSON body (JSON cannot carry either
     # raw), which spares walking every event (measured: 10% of a push).
-    if not nul_free and (_bad_text(cols.actor[i]) or _bad_text(cols.entity_id[i]) or _bad_text(origin)
-                         or _bad_text(cols.hlc[i]) or _bad_text(cols.data[i])):
+    if not nul_free and (bad_text(cols.actor[i]) or bad_text(cols.entity_id[i]) or bad_text(origin)
+                         or bad_text(cols.hlc[i]) or bad_text(cols.data[i])):
         return "event_bad_text"
     return None
 
 
-def _bad_text(value: Any) -> bool:
+def bad_text(value: Any) -> bool:
     """Whether a string anywhere in ``value`` holds U+0000 or a lone surrogate."""
     if isinstance(value, str):
         if "\x00" in value:
@@ -231,9 +231,9 @@ def _bad_text(value: Any) -> bool:
             return True
         return False
     if isinstance(value, dict):
-        return any(_bad_text(k) or _bad_text(v) for k, v in value.items())
+        return any(bad_text(k) or bad_text(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_bad_text(v) for v in value)
+        return any(bad_text(v) for v in value)
     return False
 
 
