@@ -248,6 +248,11 @@ def _bad_values(values: list[Any], rule: Any) -> set[Any] | None:
         distinct = set(values)
     except TypeError:
         return None
+    if rule is _short and set(map(type, distinct)) == {str} and min(map(len, distinct)) > 0 \
+            and max(map(len, distinct)) <= 64:
+        # Every one a short string, found in C-level passes: a push's entity ids are all
+        # different, and a call per value cost ~0.4 µs each (measured in the township's replay).
+        return set()
     return {v for v in distinct if not rule(v)}
 
 

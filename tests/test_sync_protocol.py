@@ -52,6 +52,9 @@ def test_columnar_round_trip_is_exact(evs):
 @pytest.mark.parametrize("broken", [
     {"n": -1}, {"n": 2, "id": "00"}, {"n": "x"}, [], {"n": 1, "id": "g" * 32},
     {"n": 1, "id": ["a"], "hlc": {"l": ["h"]}, "village": {"t": ["L"], "i": [5]}},
+    {"n": 2, "id": ["a", "b"], "hlc": {"l": ["h", "h"]}, "village": {"t": ["L", "M"], "i": [0, -1]}},
+    {"n": 2, "id": ["a", "b"], "hlc": {"l": ["h", "h"]}, "village": {"t": ["L", "M"], "i": [0, "1"]}},
+    {"n": 2, "id": ["a", "b"], "hlc": {"l": ["h", "h"]}, "village": {"t": ["L", "M"], "i": [0, 2]}},
     {"n": 1, "id": ["a"], "hlc": {"w": [1], "c": [0], "n": {"t": ["d"]}}, "village": {"t": ["L"]},
      "origin": {"t": ["o"]}, "entity": {"t": ["e"]}, "op": {"t": ["c"]}, "actor": {"t": [""]}, "eid": ["x"],
      "dk": [["a"]], "ds": [3], "dv": [[[1]]]},
