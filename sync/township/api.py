@@ -165,6 +165,11 @@ def enroll(request: HttpRequest) -> HttpResponse:
                              "village_name": device.village.name, "device": device.node}, 201)
 
 
+# The paths of the views handled in the lane (``township-center serve`` hands their requests to
+# the lane's thread at once: ``lane.SyncRequestsInLane``); ``urls.py`` maps them.
+LANE_PATHS = frozenset({"/api/v1/sync"})
+
+
 @endpoint("POST", auth=True, lane=True)
 def sync(request: HttpRequest, device) -> HttpResponse:
     msg, nul_free = _read_checked(request)

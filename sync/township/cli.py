@@ -136,6 +136,9 @@ def _serve(args: argparse.Namespace) -> int:
                                ident="township-center", max_request_body_size=16 * 1024 * 1024,
                                recv_bytes=256 * 1024)
         _open_worker_databases(server.task_dispatcher, args.threads)
+        from sync.township.api import LANE_PATHS
+
+        lanes.route_sync_requests(server, LANE_PATHS)
         server.run()
         return 0
     finally:

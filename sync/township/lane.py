@@ -15,6 +15,11 @@
   the request's body is read on the thread that received it before the rest is handed over
   (cheroot, serving HTTPS, calls the application before the body has arrived), and the answer is
   sent by that thread too.
+- Served by waitress (HTTP), a sync request goes to the lane's thread straight from waitress's
+  I/O thread (``SyncRequestsInLane``), not through one of waitress's threads that hands it on
+  and waits: alternated with that (``bench/sync_throughput.py``, 1,000 records, 8 x 7 runs), the
+  median of medians 44.5 -> 42.0 ms, the spread of the medians 38-51 -> 40-44 ms. Served by
+  cheroot (HTTPS), the request is handed on as before, after its body has been read.
 - SQLite only: on PostgreSQL writers need not wait for each other, and round trips keep the
   server's threads.
 """
@@ -25,7 +30,7 @@ import logging
 import queue
 import threading
 from concurrent.futures import Future
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from django.db import close_old_connections
 
@@ -37,7 +42,8 @@ _lane: "Lane | None" = None
 
 class Lane:
     def __init__(self) -> None:
-        self._jobs: "queue.SimpleQueue[tuple[Callable[[], object], Future] | None]" = queue.SimpleQueue()
+        # A job (a function and its future) or a waitress task (``serve``); None: stop.
+        self._jobs: "queue.SimpleQueue[tuple[Callable[[], object], Future] | Any | None]" = queue.SimpleQueue()
         self._stopped = False
         self._lock = threading.Lock()  # no job is queued behind the stop mark
         self._thread = threading.Thread(target=self._work, name="sync-lane", daemon=True)
@@ -55,6 +61,15 @@ class Lane:
                 self._jobs.put((fn, done))
         return done.result() if queued else fn()
 
+    def serve(self, task: Any) -> bool:
+        """Serve a waitress task (a connection with a request read whole) on the lane's thread, as
+        one of waitress's own threads would; False once the lane is stopped."""
+        with self._lock:
+            if self._stopped:
+                return False
+            self._jobs.put(task)
+        return True
+
     def stop(self) -> None:
         """No new jobs; those queued are finished first (waited for a few seconds at most)."""
         with self._lock:
@@ -64,6 +79,12 @@ class Lane:
 
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
+            if not isinstance(job, tuple):
+                try:
+                    job.service()  # Django's request signals open and check the connection
+                except BaseException:  # noqa: BLE001 - as waitress's own threads do: logged, served on
+                    log.exception("could not serve %r", job)
+                continue
             fn, done = job
             if not done.set_running_or_notify_cancel():
                 continue
@@ -94,6 +115,40 @@ def start() -> Lane | None:
         # Its connection opened now, not in the first village's sync.
         _lane.run(open_database)
     return _lane
+
+
+class SyncRequestsInLane:
+    """Waitress's task dispatcher, with the villages' sync requests handed straight to the lane's
+    thread instead of to one of waitress's threads, which handed the round trip to the lane and
+    waited for it (``Lane.run`` then finds itself on the lane's thread and runs it right there).
+
+    - Two thread hand-offs fewer in every sync round trip, out of ~9 (the laptop's network thread,
+      the proxy, waitress's I/O thread...). Waitress reads a request's body whole before it hands
+      the request on, so the lane still never waits for a slow upload.
+    - Everything else (the console, enrollment, waitress's own start-up tasks) goes to waitress's
+      threads as before, and so does a sync request once the lane is stopped.
+    """
+
+    def __init__(self, pool: Any, lane: Lane, paths: frozenset[str]):
+        self._pool = pool
+        self._lane = lane
+        self._paths = paths
+
+    def add_task(self, task: Any) -> None:
+        requests = getattr(task, "requests", None)
+        path = getattr(requests[0], "path", None) if requests else None
+        if path in self._paths and self._lane.serve(task):
+            return
+        self._pool.add_task(task)
+
+    def __getattr__(self, name: str) -> Any:  # set_thread_count, shutdown... as waitress's own
+        return getattr(self._pool, name)
+
+
+def route_sync_requests(server: Any, paths: frozenset[str]) -> None:
+    """Have a waitress ``server`` hand the requests for ``paths`` to the lane (when it is on)."""
+    if _lane is not None:
+        server.task_dispatcher = SyncRequestsInLane(server.task_dispatcher, _lane, paths)
 
 
 def stop() -> None:

@@ -129,3 +129,45 @@ def test_a_slow_upload_holds_up_only_itself(enrolled, add_errands, live_server):
         assert answer.startswith(b"HTTP/1.1 200")  # and the slow one is answered once it has arrived
     finally:
         lanes.stop()
+
+
+def test_served_by_waitress_the_sync_requests_go_straight_to_the_lane_thread_and_the_rest_to_waitress():
+    # ``township-center serve`` routes waitress's tasks (``lane.SyncRequestsInLane``): a sync request
+    # is served on the lane's thread from the start, with no hand-off from one of waitress's threads;
+    # any other request, and a sync request once the lane has stopped, on waitress's threads.
+    import http.client
+
+    from waitress.server import create_server
+
+    seen: list[tuple[str, str]] = []
+
+    def app(environ, start_response):
+        seen.append((environ["PATH_INFO"], threading.current_thread().name))
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)
+    lane = lanes.Lane()
+    server.task_dispatcher = lanes.SyncRequestsInLane(server.task_dispatcher, lane, frozenset({"/api/v1/sync"}))
+    runner = threading.Thread(target=server.run, daemon=True)
+    runner.start()
+    try:
+        def ask(path: str) -> bytes:
+            conn = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=10)
+            try:
+                conn.request("POST", path, body=b"{}")  # one connection each: new tasks every time
+                return conn.getresponse().read()
+            finally:
+                conn.close()
+
+        for path in ("/api/v1/sync", "/api/v1/ping", "/api/v1/sync", "/console/"):
+            assert ask(path) == b"ok"
+        lane.stop()
+        assert ask("/api/v1/sync") == b"ok"
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown()
+    assert seen[:4] == [("/api/v1/sync", "sync-lane"), ("/api/v1/ping", seen[1][1]), ("/api/v1/sync", "sync-lane"),
+                        ("/console/", seen[3][1])]
+    assert seen[1][1].startswith("waitress") and seen[3][1].startswith("waitress")
+    assert seen[4][0] == "/api/v1/sync" and seen[4][1].startswith("waitress")  # the lane stopped
