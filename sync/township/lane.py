@@ -12,14 +12,19 @@
 - Nothing is lost for concurrency: SQLite takes one writer at a time anyway (``store.writing``),
   and Python code runs one thread at a time. A round trip of another village waits for the one
   running (a few milliseconds to a few hundred for the largest batch), never for a network:
-  the request's body is read on the thread that received it before the rest is handed over
-  (cheroot, serving HTTPS, calls the application before the body has arrived), and the answer is
-  sent by that thread too.
-- Served by waitress (HTTP), a sync request goes to the lane's thread straight from waitress's
-  I/O thread (``SyncRequestsInLane``), not through one of waitress's threads that hands it on
-  and waits: alternated with that (``bench/sync_throughput.py``, 1,000 records, 8 x 7 runs), the
-  median of medians 44.5 -> 42.0 ms, the spread of the medians 38-51 -> 40-44 ms. Served by
-  cheroot (HTTPS), the request is handed on as before, after its body has been read.
+  - Served by waitress (HTTP), a sync request goes to the lane's thread straight from waitress's
+    I/O thread (``SyncRequestsInLane``), once waitress has read it whole. The lane writes the
+    answer without waiting (what the socket does not take, waitress's I/O thread sends later);
+    waitress would make it wait only past 16 MiB of unsent answers on one connection, so a
+    connection with a request queued behind another, or an answer not yet sent, goes to
+    waitress's threads instead, and a pull page stays under 4 MiB of data
+    (``operations.PULL_DATA_BYTES``).
+    Before, one of waitress's threads took the request only to hand it to the lane and wait:
+    alternated with that (``bench/sync_throughput.py``, 1,000 records, 8 x 7 runs), the median
+    of medians 44.5 -> 42.0 ms, the spread of the medians 38-51 -> 40-44 ms.
+  - Served by cheroot (HTTPS), which calls the application before the body has arrived, the
+    thread that received the request reads the body, hands the rest to the lane (``run``) and
+    sends the answer.
 - SQLite only: on PostgreSQL writers need not wait for each other, and round trips keep the
   server's threads.
 """
@@ -136,8 +141,10 @@ class SyncRequestsInLane:
 
     def add_task(self, task: Any) -> None:
         requests = getattr(task, "requests", None)
-        path = getattr(requests[0], "path", None) if requests else None
-        if path in self._paths and self._lane.serve(task):
+        # One request, nothing of an earlier answer still to send: the lane never waits for the
+        # network (see the module's notes).
+        if (requests and len(requests) == 1 and not getattr(task, "total_outbufs_len", 1)
+                and getattr(requests[0], "path", None) in self._paths and self._lane.serve(task)):
             return
         self._pool.add_task(task)
 
@@ -146,9 +153,16 @@ class SyncRequestsInLane:
 
 
 def route_sync_requests(server: Any, paths: frozenset[str]) -> None:
-    """Have a waitress ``server`` hand the requests for ``paths`` to the lane (when it is on)."""
-    if _lane is not None:
-        server.task_dispatcher = SyncRequestsInLane(server.task_dispatcher, _lane, paths)
+    """Have a waitress ``server`` hand the requests for ``paths`` to the lane (when it is on).
+    A host name with several addresses makes one listening server per address: each is given
+    the router (their connections ask their own listening server)."""
+    if _lane is None:
+        return
+    router = SyncRequestsInLane(server.task_dispatcher, _lane, paths)
+    server.task_dispatcher = router
+    for listener in list(getattr(server, "map", {}).values()):
+        if getattr(listener, "task_dispatcher", None) is router._pool:
+            listener.task_dispatcher = router
 
 
 def stop() -> None:

@@ -239,11 +239,21 @@ def bad_text(value: Any) -> bool:
 
 # --- the pull -------------------------------------------------------------------------------------
 
+# Data bytes in one pull page at most: its answer then stays well under what a laptop reads
+# (``protocol.MAX_WIRE``, 8 MiB compressed, even for data that does not compress) and under
+# waitress's 16 MiB of unsent output, past which the thread answering would wait for the laptop
+# to read (that thread is the sync lane's: ``lane.SyncRequestsInLane``). A page of the largest
+# events allowed (16 Ki characters, in Chinese ~48 KB each) would otherwise run to hundreds of MB.
+PULL_DATA_BYTES = 4 * 1024 * 1024
+
+
 def events_since(village: m.Village, cursor: int, *, exclude_origin: str = "", limit: int = 2000
                  ) -> tuple[list[dict[str, Any]], int, bool]:
-    """(events after ``cursor`` for the village, the new cursor, whether more remain)."""
-    rows, top = events_after(village.pk, cursor, exclude_origin=exclude_origin, limit=limit + 1)
-    more = len(rows) > limit
+    """(events after ``cursor`` for the village, the new cursor, whether more remain). At most
+    ``limit`` events, and fewer once their data reach ``PULL_DATA_BYTES``."""
+    rows, top, cut = events_after(village.pk, cursor, exclude_origin=exclude_origin, limit=limit + 1,
+                                  budget=PULL_DATA_BYTES)
+    more = len(rows) > limit or cut
     rows = rows[:limit]
     new_cursor = rows[-1][0] if more else max(cursor, top)
     code = village.code

@@ -334,13 +334,19 @@ def device_synced(device_pk: int, cursor: int | None, pending: int | None) -> No
                     [*params, device_pk])
 
 
-def events_after(village_pk: int, cursor: int, *, exclude_origin: str, limit: int) -> tuple[list[tuple], int]:
+def events_after(village_pk: int, cursor: int, *, exclude_origin: str, limit: int,
+                 budget: int | None = None) -> tuple[list[tuple], int, bool]:
     """The pull's rows: (seq, id, hlc, origin, entity, entity_id, op, data, actor) of the
     village's events after ``cursor`` in order, at most ``limit``, leaving out ``exclude_origin``'s;
-    and the village's highest seq. Plain SQL: through the ORM an empty pull cost ~1 ms."""
+    the village's highest seq; and whether ``budget`` cut them short: the rows stop before the
+    one whose data would take their data past ``budget`` bytes (UTF-8), always at least one.
+    Plain SQL: through the ORM an empty pull cost ~1 ms."""
     q = connection.ops.quote_name
     table = q(m.Event._meta.db_table)
+    size = (f"octet_length({q('data')}::text)" if connection.vendor == "postgresql"
+            else f"length(CAST({q('data')} AS BLOB))")
     cols = ", ".join(q(c) for c in ("seq", "event_id", "hlc", "origin", "entity", "entity_id", "op", "data", "actor"))
+    cols += f", {size}"
     where = f"{q('village_id')} = %s AND {q('seq')} > %s"
     params: list[Any] = [village_pk, cursor]
     if exclude_origin:
@@ -349,8 +355,13 @@ def events_after(village_pk: int, cursor: int, *, exclude_origin: str, limit: in
     with connection.cursor() as cur:
         cur.execute(f"SELECT {cols} FROM {table} WHERE {where} ORDER BY {q('seq')} LIMIT %s", [*params, limit])
         rows = cur.fetchall()
-    out = []
-    for seq, eid, hlc, origin, entity, entity_id, op, data, actor in rows:
+    out: list[tuple] = []
+    taken, cut = 0, False
+    for seq, eid, hlc, origin, entity, entity_id, op, data, actor, nbytes in rows:
+        taken += nbytes or 0
+        if budget is not None and out and taken > budget:
+            cut = True
+            break
         if isinstance(eid, uuid.UUID):
             eid = str(eid)
         elif len(eid) == 32:  # SQLite keeps the 32 hex digits
@@ -358,7 +369,7 @@ def events_after(village_pk: int, cursor: int, *, exclude_origin: str, limit: in
         if isinstance(data, (str, bytes)):
             data = json.loads(data)
         out.append((seq, eid, hlc, origin, entity, entity_id, op, data, actor))
-    return out, max_seq(village_pk)
+    return out, max_seq(village_pk), cut
 
 
 # --- a pushed batch -------------------------------------------------------------------------------

@@ -165,9 +165,76 @@ def test_served_by_waitress_the_sync_requests_go_straight_to_the_lane_thread_and
         lane.stop()
         assert ask("/api/v1/sync") == b"ok"
     finally:
+        lane.stop()  # (again, if an assertion above failed before it)
         server.close()
         server.task_dispatcher.shutdown()
     assert seen[:4] == [("/api/v1/sync", "sync-lane"), ("/api/v1/ping", seen[1][1]), ("/api/v1/sync", "sync-lane"),
                         ("/console/", seen[3][1])]
     assert seen[1][1].startswith("waitress") and seen[3][1].startswith("waitress")
     assert seen[4][0] == "/api/v1/sync" and seen[4][1].startswith("waitress")  # the lane stopped
+
+
+def test_the_lane_takes_only_a_lone_sync_request_with_nothing_left_to_send():
+    # The lane must never wait for a network: waitress makes the thread answering wait only past
+    # 16 MiB of unsent output on one connection, so a connection with a second request queued, or
+    # an earlier answer not yet sent, is served by waitress's threads instead.
+    class Request:
+        def __init__(self, path):
+            self.path = path
+
+    class Task:
+        def __init__(self, *paths, unsent=0):
+            self.requests = [Request(x) for x in paths]
+            self.total_outbufs_len = unsent
+            self.served_on = None
+
+        def service(self):
+            self.served_on = threading.current_thread().name
+
+    class Pool:
+        def __init__(self):
+            self.tasks = []
+
+        def add_task(self, task):
+            self.tasks.append(task)
+
+        def shutdown(self):
+            return "pool shut down"
+
+    lane, pool = lanes.Lane(), Pool()
+    router = lanes.SyncRequestsInLane(pool, lane, frozenset({"/api/v1/sync"}))
+    try:
+        lone, piped, unsent, other = Task("/api/v1/sync"), Task("/api/v1/sync", "/api/v1/sync"), \
+            Task("/api/v1/sync", unsent=10), Task("/console/")
+        for task in (lone, piped, unsent, other):
+            router.add_task(task)
+        lane.run(lambda: None)  # everything queued before it is done
+        assert lone.served_on == "sync-lane"
+        assert pool.tasks == [piped, unsent, other] and piped.served_on is None
+        assert router.shutdown() == "pool shut down"  # the rest is waitress's own
+    finally:
+        lane.stop()
+
+
+def test_every_listening_server_of_a_host_with_several_addresses_gets_the_router(monkeypatch):
+    class Listener:
+        def __init__(self, dispatcher):
+            self.task_dispatcher = dispatcher
+
+    pool = object()
+    first, second, trigger = Listener(pool), Listener(pool), object()
+    server = Listener(pool)
+    server.map = {1: first, 2: second, 3: trigger}
+    lane = lanes.Lane()
+    monkeypatch.setattr(lanes, "_lane", lane)
+    try:
+        lanes.route_sync_requests(server, frozenset({"/api/v1/sync"}))
+        router = server.task_dispatcher
+        assert isinstance(router, lanes.SyncRequestsInLane)
+        assert first.task_dispatcher is router and second.task_dispatcher is router
+    finally:
+        lane.stop()
+    monkeypatch.setattr(lanes, "_lane", None)  # no lane (PostgreSQL): waitress's own dispatcher stays
+    plain = Listener(pool)
+    lanes.route_sync_requests(plain, frozenset({"/api/v1/sync"}))
+    assert plain.task_dispatcher is pool

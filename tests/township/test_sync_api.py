@@ -328,3 +328,38 @@ def test_stored_rows_keep_batch_village_actor_and_data_as_text_across_pushes(dev
             actor, origin, batch_pk, village_pk, data = rows[e["id"]]
             assert (actor, origin, batch_pk, village_pk) == (e["actor"], "dev1", batches[batch_id], village)
             assert (json.loads(data) if isinstance(data, str) else data) == e["data"]
+
+
+def test_a_pull_page_of_large_events_stays_under_what_a_laptop_reads():
+    # Events of the largest data allowed (16 Ki characters; in Chinese ~48 KB of UTF-8 each), in
+    # characters that hardly compress: a page of them is cut at ``PULL_DATA_BYTES`` of data, so
+    # its answer stays under ``MAX_WIRE`` compressed; the rest comes in later pages, each once.
+    import random
+
+    rnd = random.Random(7)
+    writer_code, _ = ops.issue_enrollment_code("LTA01", village_name="枫林村")
+    writer, _ = ops.enroll_device(writer_code, node="dev1", village_code="LTA01")
+    reader_code, _ = ops.issue_enrollment_code("LTA01")
+    reader, _ = ops.enroll_device(reader_code, node="dev2", village_code="LTA01")
+    sent = []
+    for b in range(3):
+        events = [_event(hlc=Timestamp(1_770_000_000_000 + b * 100 + i, 0, "dev1").encode(),
+                         data={"note": "".join(chr(rnd.randrange(0x4E00, 0x9FA5)) for _ in range(16_000))})
+                  for i in range(40)]
+        sent += [e["id"] for e in events]
+        reply = ops.exchange(writer, {"v": 1, "cursor": 0, "limit": 0,
+                                      "batch": {"id": uuid.uuid4().hex, "events": p.encode_events(events)}})
+        assert reply["ack"]["stored"] == 40
+    cursor, got, pages = 0, [], 0
+    while True:
+        reply = ops.exchange(reader, {"v": 1, "cursor": cursor, "limit": 5000})
+        pages += 1
+        page = p.decode_events(reply["events"])
+        assert sum(len(json.dumps(e["data"], ensure_ascii=False).encode()) for e in page) <= ops.PULL_DATA_BYTES
+        assert len(p.compress(reply, encoding=p.ZSTD)) < p.MAX_WIRE
+        got += [e["id"] for e in page]
+        cursor = reply["cursor"]
+        if not reply["more"]:
+            break
+    assert sorted(got) == sorted(sent) and len(got) == len(set(got))
+    assert pages >= 2  # 120 x ~48 KB = ~5.6 MB of data: more than one page
