@@ -238,3 +238,23 @@ def test_every_listening_server_of_a_host_with_several_addresses_gets_the_router
     plain = Listener(pool)
     lanes.route_sync_requests(plain, frozenset({"/api/v1/sync"}))
     assert plain.task_dispatcher is pool
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not SQLITE, reason="the lane is for SQLite")
+def test_the_lanes_connection_leaves_copying_the_log_to_the_others():
+    # A push on the lane does not stop to copy the write-ahead log into the database: that waits
+    # for another connection's commit (the background projection's), past 10,000 pages there.
+    def limit() -> int:
+        with django.db.connection.cursor() as cur:
+            cur.execute("PRAGMA wal_autocheckpoint")
+            return cur.fetchone()[0]
+
+    lanes.start()
+    try:
+        assert lanes.run(limit) == lanes.LANE_AUTOCHECKPOINT
+        lanes.run(lambda: django.db.connection.close())  # opened again after an error: the same limit
+        assert lanes.run(limit) == lanes.LANE_AUTOCHECKPOINT
+    finally:
+        lanes.stop()
+    assert limit() == 10_000
