@@ -178,10 +178,11 @@ def route_sync_requests(server: Any, paths: frozenset[str]) -> None:
     the router (their connections ask their own listening server)."""
     if _lane is None:
         return
-    router = SyncRequestsInLane(server.task_dispatcher, _lane, paths)
+    pool = server.task_dispatcher
+    router = SyncRequestsInLane(pool, _lane, paths)
     server.task_dispatcher = router
     for listener in list(getattr(server, "map", {}).values()):
-        if getattr(listener, "task_dispatcher", None) is router._pool:
+        if getattr(listener, "task_dispatcher", None) is pool:
             listener.task_dispatcher = router
 
 

@@ -335,7 +335,7 @@ def device_synced(device_pk: int, cursor: int | None, pending: int | None) -> No
 
 
 def events_after(village_pk: int, cursor: int, *, exclude_origin: str, limit: int,
-                 budget: int | None = None) -> tuple[list[tuple], int, bool]:
+                 budget: int) -> tuple[list[tuple], int, bool]:
     """The pull's rows: (seq, id, hlc, origin, entity, entity_id, op, data, actor) of the
     village's events after ``cursor`` in order, at most ``limit``, leaving out ``exclude_origin``'s;
     the village's highest seq; and whether ``budget`` cut them short: the rows stop before the
@@ -359,7 +359,7 @@ def events_after(village_pk: int, cursor: int, *, exclude_origin: str, limit: in
     taken, cut = 0, False
     for seq, eid, hlc, origin, entity, entity_id, op, data, actor, nbytes in rows:
         taken += nbytes or 0
-        if budget is not None and out and taken > budget:
+        if out and taken > budget:
             cut = True
             break
         if isinstance(eid, uuid.UUID):
